@@ -1,0 +1,5 @@
+"""Allow `python -m booking`."""
+
+from booking.cli import main
+
+raise SystemExit(main())

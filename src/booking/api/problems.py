@@ -1,0 +1,119 @@
+"""The one map from exceptions to RFC 9457 problem details.
+
+422 names every field that failed validation, 400 is only for a body that does not parse,
+404 covers unknown ids and ids of another business, 409 a conflict with what is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_422_UNPROCESSABLE_ENTITY
+
+from booking import errors
+
+TYPE_BASE = "https://booking.invalid/problems/"
+
+_STATUS: list[tuple[type[errors.BookingError], int, str]] = [
+    (errors.NotFound, 404, "Not found"),
+    (errors.OutsideHours, 422, "Outside working hours"),
+    (errors.InvalidInput, 422, "Invalid input"),
+    (errors.SlotUnavailable, 409, "Slot unavailable"),
+    (errors.DuplicateCustomer, 409, "Customer already exists"),
+    (errors.TooLateToCancel, 409, "Too late"),
+    (errors.Conflict, 409, "Conflict"),
+    (errors.IdempotencyConflict, 422, "Idempotency key reused"),
+    (errors.NotAllowed, 403, "Not allowed"),
+    (errors.Unavailable, 503, "Service unavailable"),
+]
+
+
+def booking_error_to_problem(exc: errors.BookingError) -> ProblemDetailsException:
+    status, title = 500, "Error"
+    for kind, code, heading in _STATUS:
+        if isinstance(exc, kind):
+            status, title = code, heading
+            break
+    extra: dict[str, Any] = {"code": exc.code}
+    if isinstance(exc, errors.InvalidInput):
+        extra["errors"] = [{"field": exc.field, "message": exc.reason}]
+    if isinstance(exc, errors.DuplicateCustomer):
+        extra["customer_id"] = exc.customer_id
+    headers = {"Retry-After": "2"} if isinstance(exc, errors.Unavailable) else None
+    return ProblemDetailsException(
+        status_code=status,
+        title=title,
+        detail=exc.message,
+        type_=TYPE_BASE + exc.code,
+        extra=extra,
+        headers=headers,
+    )
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    key = error.get("key")
+    return str(key) if key else str(error.get("source", "body"))
+
+
+def validation_to_problem(exc: ValidationException) -> ProblemDetailsException:
+    """Field errors become 422 naming each field; a body that does not parse stays 400."""
+    raw = exc.extra if isinstance(exc.extra, list) else []
+    fields = [e for e in raw if isinstance(e, dict) and e.get("key")]
+    if not fields:
+        return ProblemDetailsException(
+            status_code=HTTP_400_BAD_REQUEST,
+            title="Malformed request",
+            detail=str(exc.detail),
+            type_=TYPE_BASE + "malformed",
+        )
+    problems = [{"field": _field_of(e), "message": str(e.get("message", ""))} for e in fields]
+    names = ", ".join(p["field"] for p in problems)
+    return ProblemDetailsException(
+        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+        title="Invalid input",
+        detail=f"invalid value for {names}",
+        type_=TYPE_BASE + "invalid_input",
+        extra={"code": "invalid_input", "errors": problems},
+    )
+
+
+def http_to_problem(exc: HTTPException) -> ProblemDetailsException:
+    if isinstance(exc, ValidationException):
+        return validation_to_problem(exc)
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        title=_TITLES.get(exc.status_code, "Error"),
+        detail=str(exc.detail),
+        headers=exc.headers,
+    )
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                errors.BookingError: booking_error_to_problem,
+                HTTPException: http_to_problem,
+                ValidationException: validation_to_problem,
+            }
+        )
+    )

@@ -1,0 +1,160 @@
+"""Request and response bodies; dates and times travel as strings the services parse, so a bad
+one is reported under its own field name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from booking.services.appointments import AppointmentInfo
+from booking.services.availability import Slot
+from booking.services.customers import CustomerInfo
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+DateText = Annotated[str, Field(max_length=10, examples=["2026-12-10"])]
+TimeText = Annotated[str, Field(max_length=8, examples=["10:00"])]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class CustomerLookup(Body):
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    business_id: Id
+
+
+class CustomerCreate(Body):
+    business_id: Id
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str | None, Field(max_length=320)] = None
+    notes: Annotated[str, Field(max_length=2000)] = ""
+
+
+class CustomerOut(BaseModel):
+    id: int
+    business_id: int
+    phone: str
+    name: str
+    email: str | None
+    notes: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, info: CustomerInfo) -> CustomerOut:
+        return cls(
+            id=info.id,
+            business_id=info.business_id,
+            phone=info.phone,
+            name=info.name,
+            email=info.email,
+            notes=info.notes,
+            created_at=info.created_at,
+        )
+
+
+class AppointmentCreate(Body):
+    business_id: Id
+    customer_id: Id
+    staff_id: Id | None = None
+    service_id: Id | None = None
+    appointment_date: DateText
+    appointment_time: TimeText
+    duration_minutes: Annotated[int | None, Field(ge=5, le=720)] = None
+    notes: Annotated[str, Field(max_length=1000)] = ""
+
+
+class AppointmentOut(BaseModel):
+    id: int
+    business_id: int
+    staff_id: int
+    staff_name: str
+    customer_id: int | None
+    service_id: int | None
+    service_name: str | None
+    appointment_date: str
+    appointment_time: str
+    duration_minutes: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    source: str
+
+    @classmethod
+    def of(cls, info: AppointmentInfo) -> AppointmentOut:
+        return cls(
+            id=info.id,
+            business_id=info.business_id,
+            staff_id=info.staff_id,
+            staff_name=info.staff_name,
+            customer_id=info.customer_id,
+            service_id=info.service_id,
+            service_name=info.service_name,
+            appointment_date=info.local_date.isoformat(),
+            appointment_time=info.local_time.strftime("%H:%M"),
+            duration_minutes=info.duration_minutes,
+            starts_at=info.starts_at,
+            ends_at=info.ends_at,
+            status=info.status.value,
+            source=info.source.value,
+        )
+
+
+class SlotOut(BaseModel):
+    date: str
+    time: str
+    starts_at: datetime
+    ends_at: datetime
+    staff_id: int
+    staff_name: str
+
+    @classmethod
+    def of(cls, slot: Slot) -> SlotOut:
+        return cls(
+            date=slot.local_date.isoformat(),
+            time=slot.local_time.strftime("%H:%M"),
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            staff_id=slot.staff_id,
+            staff_name=slot.staff_name,
+        )
+
+
+class SlotsOut(BaseModel):
+    staff_id: int
+    timezone: str
+    start_date: str
+    end_date: str
+    duration_minutes: int
+    slots: list[SlotOut]
+
+
+class GenerateSlots(Body):
+    start_date: DateText | None = None
+    end_date: DateText | None = None
+
+
+class DaySummary(BaseModel):
+    date: str
+    count: int
+    first: str | None
+    last: str | None
+
+
+class GeneratedSlotsOut(SlotsOut):
+    days: list[DaySummary]
+
+
+class DatabaseHealth(BaseModel):
+    state: str
+    backend: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: DatabaseHealth
+    agent: str
+    version: str

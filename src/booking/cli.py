@@ -1,0 +1,166 @@
+"""The `booking` command: serve, migrate, seed-demo, create-business, create-token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from booking.config import Settings, SettingsError, get_settings
+from booking.db import Database
+from booking.errors import BookingError
+from booking.logging import configure_logging, get_logger
+
+log = get_logger("booking.cli")
+
+
+def _database(settings: Settings) -> Database:
+    return Database.from_url(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+
+
+async def _migrate(settings: Settings) -> int:
+    from booking.migrate import current_revision, upgrade
+
+    db = _database(settings)
+    try:
+        await upgrade(db.engine)
+        print(f"database at revision {await current_revision(db.engine)}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def _seed_demo(settings: Settings, as_json: bool) -> int:
+    from booking.server import ensure_schema_current
+    from booking.services.demo import issue_demo_token, seed_demo
+
+    db = _database(settings)
+    try:
+        await ensure_schema_current(db)
+        demo = await seed_demo(db)
+        if as_json or demo.created:
+            token = await issue_demo_token(db, demo.business_id)
+        else:
+            token = None
+    finally:
+        await db.dispose()
+    ids = {
+        "business_id": demo.business_id,
+        "staff_ids": demo.staff_ids,
+        "service_ids": demo.service_ids,
+    }
+    if as_json:
+        print(json.dumps({**ids, "created": demo.created, "token": token}))
+    elif token:
+        print(f"Demo business created: {json.dumps(ids)}")
+        print(f"Admin token (shown once): {token}")
+    else:
+        print(f"Demo business already present: {json.dumps(ids)}")
+        print(f"For a new admin token: booking create-token --business-id {demo.business_id}")
+    return 0
+
+
+async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
+    from booking.server import ensure_schema_current
+    from booking.services.businesses import create_business
+    from booking.services.tokens import create_token
+
+    db = _database(settings)
+    try:
+        await ensure_schema_current(db)
+        business = await create_business(
+            db,
+            name=args.name,
+            timezone=args.timezone,
+            region=args.region,
+            numbers=args.number or [],
+            transfer_number=args.transfer_number,
+        )
+        token = await create_token(db, business.id, "owner")
+    finally:
+        await db.dispose()
+    print(f"Business {business.id} created ({business.name}, {business.timezone}).")
+    print(f"Admin token (shown once): {token.secret}")
+    return 0
+
+
+async def _create_token(settings: Settings, business_id: int, name: str) -> int:
+    from booking.server import ensure_schema_current
+    from booking.services.tokens import create_token
+
+    db = _database(settings)
+    try:
+        await ensure_schema_current(db)
+        token = await create_token(db, business_id, name)
+    finally:
+        await db.dispose()
+    print(token.secret)
+    return 0
+
+
+async def _serve(settings: Settings, host: str, port: int) -> int:
+    from booking.server import serve
+
+    await serve(settings, host=host, port=port)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="booking", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API (and the phone agent if configured)")
+    serve.add_argument("--host", default=None, help="default: HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: PORT or 8000")
+    commands.add_parser("migrate", help="apply database migrations up to the latest")
+    seed = commands.add_parser("seed-demo", help="create the demo business if it is missing")
+    seed.add_argument("--json", action="store_true", help="print ids and a fresh token as JSON")
+    business = commands.add_parser("create-business", help="create a business and its first token")
+    business.add_argument("--name", required=True)
+    business.add_argument("--timezone", required=True, help="IANA name, e.g. Europe/London")
+    business.add_argument("--region", required=True, help="phone region, e.g. GB or US")
+    business.add_argument("--number", action="append", help="a number that rings it (repeatable)")
+    business.add_argument("--transfer-number", default=None)
+    token = commands.add_parser("create-token", help="issue an admin API token")
+    token.add_argument("--business-id", type=int, required=True)
+    token.add_argument("--name", default="admin")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"booking: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        if args.command == "serve":
+            return asyncio.run(
+                _serve(settings, args.host or settings.host, args.port or settings.port)
+            )
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "seed-demo":
+            return asyncio.run(_seed_demo(settings, args.json))
+        if args.command == "create-business":
+            return asyncio.run(_create_business(settings, args))
+        if args.command == "create-token":
+            return asyncio.run(_create_token(settings, args.business_id, args.name))
+    except BookingError as exc:
+        print(f"booking: {exc.message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the one place a surprise becomes a line, not a traceback
+        from booking.server import SchemaNotCurrent
+
+        if isinstance(exc, SchemaNotCurrent):
+            print(f"booking: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 2

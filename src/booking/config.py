@@ -1,0 +1,111 @@
+"""Every setting, read once from the environment and `.env`, validated at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/booking.db"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """The product's configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+
+    business_id: int | None = Field(default=None, ge=1)
+    staff_id: int | None = Field(default=None, ge=1)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "console", "json"] = "auto"
+
+    livekit_url: str | None = None
+    livekit_api_key: SecretStr | None = None
+    livekit_api_secret: SecretStr | None = None
+    google_api_key: SecretStr | None = None
+
+    agent_name: str = "booking-receptionist"
+    agent_health_port: int = Field(default=8081, ge=0, le=65535)
+    gemini_model: str = "gemini-2.5-flash-native-audio-preview-12-2025"
+    gemini_voice: str = "Puck"
+    gemini_temperature: float = Field(default=0.6, ge=0.0, le=2.0)
+    agent_language: str | None = None
+    transcription_notice: str = "This call is transcribed to help us serve you."
+    transcript_retention_days: int = Field(default=30, ge=0, le=3650)
+    tool_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
+    silence_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    drain_timeout_seconds: float = Field(default=600.0, ge=0, le=3600)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file for a SQLite URL, so its folder can be created before connecting."""
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split(":///", 1)[1].split("?", 1)[0]
+        return None if raw in ("", ":memory:") else Path(raw)
+
+    def agent_settings_given(self) -> dict[str, bool]:
+        """Which of the four settings the phone agent needs are present."""
+        return {
+            "LIVEKIT_URL": bool(self.livekit_url),
+            "LIVEKIT_API_KEY": self.livekit_api_key is not None,
+            "LIVEKIT_API_SECRET": self.livekit_api_secret is not None,
+            "GOOGLE_API_KEY": self.google_api_key is not None,
+        }
+
+
+def validate_timezone(name: str) -> ZoneInfo:
+    """Resolve an IANA zone name or raise ValueError saying it is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {name!r}; use an IANA name like Europe/London"
+        ) from exc
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()

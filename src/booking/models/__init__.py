@@ -1,0 +1,34 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+
+from booking.models.appointment import Appointment, AppointmentSource, AppointmentStatus
+from booking.models.base import Base, UTCDateTime, utcnow
+from booking.models.business import Business, BusinessNumber, Closure
+from booking.models.call import Call, CallOutcome, Message, ToolCall
+from booking.models.customer import Customer
+from booking.models.service import Service
+from booking.models.staff import DateOverride, Staff, WeeklyHours, staff_services
+from booking.models.token import ApiToken, IdempotencyRecord
+
+__all__ = [
+    "ApiToken",
+    "Appointment",
+    "AppointmentSource",
+    "AppointmentStatus",
+    "Base",
+    "Business",
+    "BusinessNumber",
+    "Call",
+    "CallOutcome",
+    "Closure",
+    "Customer",
+    "DateOverride",
+    "IdempotencyRecord",
+    "Message",
+    "Service",
+    "Staff",
+    "ToolCall",
+    "UTCDateTime",
+    "WeeklyHours",
+    "staff_services",
+    "utcnow",
+]

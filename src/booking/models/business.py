@@ -1,0 +1,69 @@
+"""A business, the numbers that ring it, and the days it is closed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from booking.models.base import Base, UTCDateTime, utcnow
+
+
+class Business(Base):
+    __tablename__ = "businesses"
+    __table_args__ = (
+        CheckConstraint("slot_step_minutes BETWEEN 5 AND 240", name="slot_step"),
+        CheckConstraint("min_notice_minutes >= 0", name="min_notice"),
+        CheckConstraint("horizon_days BETWEEN 1 AND 730", name="horizon"),
+        CheckConstraint("cancellation_cutoff_minutes >= 0", name="cancellation_cutoff"),
+        CheckConstraint("max_call_seconds BETWEEN 60 AND 900", name="max_call"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    default_region: Mapped[str] = mapped_column(String(2))
+    slot_step_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=60)
+    cancellation_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    transfer_number: Mapped[str | None] = mapped_column(String(20))
+    max_call_seconds: Mapped[int] = mapped_column(Integer, default=480)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    numbers: Mapped[list[BusinessNumber]] = relationship(
+        back_populates="business", cascade="all, delete-orphan", lazy="selectin"
+    )
+    closures: Mapped[list[Closure]] = relationship(
+        back_populates="business", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class BusinessNumber(Base):
+    """A phone number (E.164) that rings the business; the dialled number picks the business."""
+
+    __tablename__ = "business_numbers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+
+    business: Mapped[Business] = relationship(back_populates="numbers")
+
+
+class Closure(Base):
+    """Days (inclusive, local dates) on which the whole business is closed."""
+
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    business: Mapped[Business] = relationship(back_populates="closures")

@@ -1,0 +1,94 @@
+"""`booking serve`: uvicorn (and, when configured, the LiveKit agent) in one asyncio loop.
+
+We install our own SIGINT/SIGTERM handlers: on a signal `/health` says "draining", calls in
+progress finish (bounded by DRAIN_TIMEOUT_SECONDS), then HTTP stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+
+from booking.api.app import Lifecycle, create_app
+from booking.config import Settings
+from booking.db import Database
+from booking.logging import get_logger
+from booking.migrate import schema_state
+
+log = get_logger(__name__)
+
+
+class SchemaNotCurrent(Exception):
+    """The database is behind (or ahead of) this code's migrations."""
+
+
+class _QuietSignalsServer(uvicorn.Server):
+    """uvicorn would capture SIGINT/SIGTERM and re-raise them; the product handles them."""
+
+    def install_signal_handlers(self) -> None:  # uvicorn < 0.29 name
+        return None
+
+    def capture_signals(self):  # type: ignore[no-untyped-def, override]
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+async def ensure_schema_current(db: Database) -> None:
+    state = await schema_state(db.engine)
+    if state == "behind":
+        raise SchemaNotCurrent(
+            "the database schema is behind this version; run `booking migrate` (or `make migrate`)"
+        )
+    if state == "ahead":
+        raise SchemaNotCurrent("the database was migrated by a newer version of booking")
+
+
+async def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    agent_runner: Callable[[Database, Lifecycle, asyncio.Event], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set), then drain and shut down cleanly."""
+    db = Database.from_url(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    try:
+        await ensure_schema_current(db)
+        lifecycle = Lifecycle(agent="starting" if agent_runner else "disabled")
+        app = create_app(db, max_body_bytes=settings.max_request_body_bytes, lifecycle=lifecycle)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        http = _QuietSignalsServer(config)
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        http_task = asyncio.create_task(http.serve(), name="http")
+        agent_task = (
+            asyncio.create_task(agent_runner(db, lifecycle, stop), name="agent")
+            if agent_runner
+            else None
+        )
+        log.info("serving", url=f"http://{host}:{port}", agent=lifecycle.agent)
+        stop_task = asyncio.create_task(stop.wait())
+        await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        lifecycle.status = "draining"
+        log.info("stopping", phase="draining calls")
+        if agent_task is not None:
+            await agent_task
+        http.should_exit = True
+        await http_task
+        stop_task.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        log.info("stopped")
+    finally:
+        await db.dispose()

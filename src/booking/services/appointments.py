@@ -1,0 +1,410 @@
+"""Appointments: book, move (one transaction), cancel (cut-off respected), list, mark.
+
+The Python checks here give a precise error; the database constraint is the guarantee
+(`integrity.is_overlap`), so a race lost at commit time is still a clean `SlotUnavailable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.db import Database
+from booking.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    OutsideHours,
+    SlotUnavailable,
+    TooLateToCancel,
+)
+from booking.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    Service,
+    Staff,
+)
+from booking.services import idempotency
+from booking.services.availability import (
+    Need,
+    candidate_staff,
+    load_schedules,
+    resolve_need,
+    rules_for,
+)
+from booking.services.businesses import BusinessInfo, load_business
+from booking.services.customers import load_customer
+from booking.services.integrity import is_overlap, is_unique_on
+from booking.services.localtime import require_instant
+from booking.services.schedule import Rules, StaffSchedule, fits_working_hours
+
+
+@dataclass(frozen=True)
+class AppointmentInfo:
+    """An appointment as people speak of it: wall-clock time in the business's zone, and UTC."""
+
+    id: int
+    business_id: int
+    staff_id: int
+    staff_name: str
+    customer_id: int | None
+    service_id: int | None
+    service_name: str | None
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    status: AppointmentStatus
+    source: AppointmentSource
+    call_id: int | None
+    notes: str
+
+    @property
+    def local_date(self) -> date:
+        return self.local_start.date()
+
+    @property
+    def local_time(self) -> time:
+        return self.local_start.time().replace(tzinfo=None)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A request to book, in the caller's terms: a local date and wall-clock time."""
+
+    business_id: int
+    customer_id: int
+    local_date: date
+    local_time: time
+    staff_id: int | None = None
+    service_id: int | None = None
+    duration_minutes: int | None = None
+    source: AppointmentSource = AppointmentSource.API
+    call_id: int | None = None
+    notes: str = ""
+
+    def fingerprint(self) -> str:
+        fields = asdict(self)
+        fields.pop("call_id")
+        return idempotency.fingerprint(fields)
+
+
+async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo) -> AppointmentInfo:
+    staff = await session.get(Staff, appointment.staff_id)
+    service = await session.get(Service, appointment.service_id) if appointment.service_id else None
+    return AppointmentInfo(
+        id=appointment.id,
+        business_id=appointment.business_id,
+        staff_id=appointment.staff_id,
+        staff_name=staff.name if staff else "",
+        customer_id=appointment.customer_id,
+        service_id=appointment.service_id,
+        service_name=service.name if service else None,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        local_start=appointment.starts_at.astimezone(zone),
+        status=appointment.status,
+        source=appointment.source,
+        call_id=appointment.call_id,
+        notes=appointment.notes,
+    )
+
+
+async def _load(
+    session: AsyncSession, business_id: int, appointment_id: int, customer_id: int | None = None
+) -> Appointment:
+    """The appointment; with `customer_id`, only if it is theirs (else it does not exist)."""
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None or appointment.business_id != business_id:
+        raise NotFound("appointment", appointment_id)
+    if customer_id is not None and appointment.customer_id != customer_id:
+        raise NotFound("appointment", appointment_id)
+    return appointment
+
+
+def _check_window(start: datetime, rules: Rules, now: datetime) -> None:
+    if start < now:
+        raise InvalidInput("appointment_time", "that time has already passed")
+    if start < rules.earliest:
+        minutes = int((rules.earliest - now).total_seconds() // 60)
+        raise InvalidInput("appointment_time", f"bookings need at least {minutes} minutes' notice")
+    if start > rules.latest:
+        raise InvalidInput("appointment_date", "that date is too far ahead to book")
+
+
+async def _place(
+    session: AsyncSession,
+    business: BusinessInfo,
+    members: list[Staff],
+    day: date,
+    at: time,
+    need: Need,
+    now: datetime,
+    exclude_appointment_id: int | None = None,
+) -> tuple[Staff, datetime, datetime]:
+    """Pick the first candidate staff member whose hours hold the time and who is free."""
+    start = require_instant(day, at, business.zone)
+    end = start + need.duration
+    rules = rules_for(business, now, day, day)
+    _check_window(start, rules, now)
+    if day in rules.closed_days:
+        raise OutsideHours(f"the business is closed on {day.isoformat()}")
+    schedules: list[StaffSchedule] = await load_schedules(
+        session, members, day, day + timedelta(days=1), business, exclude_appointment_id
+    )
+    working = [
+        (m, s)
+        for m, s in zip(members, schedules, strict=True)
+        if fits_working_hours(s, rules, start, end)
+    ]
+    if not working:
+        raise OutsideHours()
+    for member, schedule in working:
+        if schedule.is_free(start, end + need.buffer):
+            return member, start, end
+    raise SlotUnavailable()
+
+
+async def _replay(
+    db: Database, business_id: int, key: str, request_fingerprint: str
+) -> AppointmentInfo:
+    async with db.read() as session:
+        record = await idempotency.find(session, business_id, key)
+        if record is None:
+            raise Conflict("a request with this key is still being processed; retry shortly")
+        resource_id = idempotency.replayable(record, request_fingerprint)
+        if resource_id is None:
+            raise Conflict("a request with this key is still being processed; retry shortly")
+        business = await load_business(session, business_id)
+        appointment = await _load(session, business_id, resource_id)
+        return await _info(session, appointment, ZoneInfo(business.timezone))
+
+
+async def book(
+    db: Database,
+    request: BookingRequest,
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> AppointmentInfo:
+    """Book a local date and time; with a key, a repeat of the same request books once."""
+    now = now or datetime.now(UTC)
+    key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
+    request_fingerprint = request.fingerprint()
+    try:
+        async with db.write() as session:
+            if key is not None:
+                existing = await idempotency.find(session, request.business_id, key)
+                if existing is not None:
+                    resource_id = idempotency.replayable(existing, request_fingerprint)
+                    if resource_id is not None:
+                        appointment = await _load(session, request.business_id, resource_id)
+                        business = await load_business(session, request.business_id)
+                        return await _info(session, appointment, ZoneInfo(business.timezone))
+                record = await idempotency.claim(
+                    session, request.business_id, key, request_fingerprint, request.customer_id
+                )
+            business = BusinessInfo.of(await load_business(session, request.business_id))
+            await load_customer(session, request.business_id, request.customer_id)
+            need = await resolve_need(
+                session, request.business_id, request.service_id, request.duration_minutes
+            )
+            members = await candidate_staff(
+                session, request.business_id, request.staff_id, request.service_id
+            )
+            if not members:
+                raise InvalidInput("staff_id", "that staff member is not taking bookings")
+            member, start, end = await _place(
+                session, business, members, request.local_date, request.local_time, need, now
+            )
+            appointment = Appointment(
+                business_id=request.business_id,
+                staff_id=member.id,
+                customer_id=request.customer_id,
+                service_id=need.service_id,
+                call_id=request.call_id,
+                starts_at=start,
+                ends_at=end,
+                blocked_until=end + need.buffer,
+                status=AppointmentStatus.BOOKED,
+                source=request.source,
+                notes=request.notes,
+            )
+            session.add(appointment)
+            await session.flush()
+            if key is not None:
+                record.resource_id = appointment.id
+                await session.flush()
+            return await _info(session, appointment, business.zone)
+    except IntegrityError as exc:
+        if is_overlap(exc):
+            raise SlotUnavailable() from None
+        if key is not None and is_unique_on(exc, "idempotency_records"):
+            return await _replay(db, request.business_id, key, request_fingerprint)
+        raise
+
+
+async def move(
+    db: Database,
+    business_id: int,
+    appointment_id: int,
+    *,
+    local_date: date,
+    local_time: time,
+    staff_id: int | None = None,
+    customer_id: int | None = None,
+    enforce_cutoff: bool = False,
+    now: datetime | None = None,
+) -> AppointmentInfo:
+    """Move a booked appointment in one transaction: it is never lost nor doubled."""
+    now = now or datetime.now(UTC)
+    try:
+        async with db.write() as session:
+            business = BusinessInfo.of(await load_business(session, business_id))
+            appointment = await _load(session, business_id, appointment_id, customer_id)
+            if appointment.status != AppointmentStatus.BOOKED:
+                raise Conflict(
+                    "only a booked appointment can be moved; "
+                    f"this one is {appointment.status.value}"
+                )
+            if enforce_cutoff:
+                _check_cutoff(business, appointment, now, "moved")
+            members = await candidate_staff(
+                session, business_id, staff_id or appointment.staff_id, appointment.service_id
+            )
+            if not members:
+                raise InvalidInput("staff_id", "that staff member is not taking bookings")
+            need = Need(
+                duration=appointment.ends_at - appointment.starts_at,
+                buffer=appointment.blocked_until - appointment.ends_at,
+                service_id=appointment.service_id,
+            )
+            member, start, end = await _place(
+                session,
+                business,
+                members,
+                local_date,
+                local_time,
+                need,
+                now,
+                exclude_appointment_id=appointment.id,
+            )
+            appointment.staff_id = member.id
+            appointment.starts_at = start
+            appointment.ends_at = end
+            appointment.blocked_until = end + need.buffer
+            await session.flush()
+            return await _info(session, appointment, business.zone)
+    except IntegrityError as exc:
+        if is_overlap(exc):
+            raise SlotUnavailable() from None
+        raise
+
+
+def _check_cutoff(
+    business: BusinessInfo, appointment: Appointment, now: datetime, verb: str
+) -> None:
+    cutoff = appointment.starts_at - timedelta(minutes=business.cancellation_cutoff_minutes)
+    if now > cutoff:
+        hours = business.cancellation_cutoff_minutes / 60
+        amount = f"{hours:g} hours" if hours != 1 else "1 hour"
+        raise TooLateToCancel(
+            f"appointments can only be {verb} up to {amount} before they start; "
+            "please call the business"
+        )
+
+
+async def cancel(
+    db: Database,
+    business_id: int,
+    appointment_id: int,
+    *,
+    customer_id: int | None = None,
+    enforce_cutoff: bool = False,
+    now: datetime | None = None,
+) -> AppointmentInfo:
+    """Cancel a booked appointment; callers (enforce_cutoff) must respect the cut-off."""
+    now = now or datetime.now(UTC)
+    async with db.write() as session:
+        business = BusinessInfo.of(await load_business(session, business_id))
+        appointment = await _load(session, business_id, appointment_id, customer_id)
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise Conflict(f"this appointment is already {appointment.status.value}")
+        if enforce_cutoff:
+            if appointment.starts_at <= now:
+                raise TooLateToCancel("this appointment has already started")
+            _check_cutoff(business, appointment, now, "cancelled")
+        appointment.status = AppointmentStatus.CANCELLED
+        await session.flush()
+        return await _info(session, appointment, business.zone)
+
+
+async def set_status(
+    db: Database, business_id: int, appointment_id: int, status: AppointmentStatus
+) -> AppointmentInfo:
+    """Mark an appointment completed or no-show (or cancel it, without a cut-off)."""
+    if status == AppointmentStatus.BOOKED:
+        raise InvalidInput("status", "use move or book to make an appointment booked")
+    async with db.write() as session:
+        business = BusinessInfo.of(await load_business(session, business_id))
+        appointment = await _load(session, business_id, appointment_id)
+        appointment.status = status
+        await session.flush()
+        return await _info(session, appointment, business.zone)
+
+
+async def get_appointment(
+    db: Database, business_id: int, appointment_id: int, customer_id: int | None = None
+) -> AppointmentInfo:
+    async with db.read() as session:
+        business = BusinessInfo.of(await load_business(session, business_id))
+        appointment = await _load(session, business_id, appointment_id, customer_id)
+        return await _info(session, appointment, business.zone)
+
+
+async def list_upcoming(
+    db: Database,
+    business_id: int,
+    customer_id: int,
+    *,
+    now: datetime | None = None,
+    limit: int = 10,
+) -> list[AppointmentInfo]:
+    """A customer's booked appointments that have not started yet, soonest first."""
+    now = now or datetime.now(UTC)
+    async with db.read() as session:
+        business = BusinessInfo.of(await load_business(session, business_id))
+        await load_customer(session, business_id, customer_id)
+        rows = await session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.business_id == business_id,
+                Appointment.customer_id == customer_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+                Appointment.starts_at >= now,
+            )
+            .order_by(Appointment.starts_at)
+            .limit(limit)
+        )
+        return [await _info(session, row, business.zone) for row in rows]
+
+
+__all__ = [
+    "AppointmentInfo",
+    "BookingRequest",
+    "book",
+    "cancel",
+    "get_appointment",
+    "list_upcoming",
+    "move",
+    "set_status",
+]

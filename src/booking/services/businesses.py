@@ -1,0 +1,150 @@
+"""Businesses: creating one, reading its settings, and finding it by the number dialled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import validate_timezone
+from booking.db import Database
+from booking.errors import InvalidInput, NotFound
+from booking.models import Business, BusinessNumber, Closure
+from booking.services.phones import is_region, normalize_phone
+
+
+@dataclass(frozen=True)
+class BusinessInfo:
+    """What the rest of the code needs to know about a business, detached from any session."""
+
+    id: int
+    name: str
+    timezone: str
+    default_region: str
+    slot_step_minutes: int
+    min_notice_minutes: int
+    horizon_days: int
+    cancellation_cutoff_minutes: int
+    transfer_number: str | None
+    max_call_seconds: int
+    numbers: tuple[str, ...]
+    closures: tuple[tuple[date, date, str], ...]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_closed_on(self, day: date) -> bool:
+        return any(first <= day <= last for first, last, _ in self.closures)
+
+    @classmethod
+    def of(cls, business: Business) -> BusinessInfo:
+        return cls(
+            id=business.id,
+            name=business.name,
+            timezone=business.timezone,
+            default_region=business.default_region,
+            slot_step_minutes=business.slot_step_minutes,
+            min_notice_minutes=business.min_notice_minutes,
+            horizon_days=business.horizon_days,
+            cancellation_cutoff_minutes=business.cancellation_cutoff_minutes,
+            transfer_number=business.transfer_number,
+            max_call_seconds=business.max_call_seconds,
+            numbers=tuple(n.number for n in business.numbers),
+            closures=tuple((c.starts_on, c.ends_on, c.reason) for c in business.closures),
+        )
+
+
+async def load_business(session: AsyncSession, business_id: int) -> Business:
+    business = await session.get(Business, business_id)
+    if business is None:
+        raise NotFound("business", business_id)
+    return business
+
+
+async def get_business(db: Database, business_id: int) -> BusinessInfo:
+    async with db.read() as session:
+        return BusinessInfo.of(await load_business(session, business_id))
+
+
+async def create_business(
+    db: Database,
+    *,
+    name: str,
+    timezone: str,
+    region: str,
+    numbers: list[str] | None = None,
+    transfer_number: str | None = None,
+    slot_step_minutes: int = 15,
+    min_notice_minutes: int = 60,
+    horizon_days: int = 60,
+    cancellation_cutoff_minutes: int = 120,
+    max_call_seconds: int = 480,
+) -> BusinessInfo:
+    """Create a business; every field is validated and a bad one is named."""
+    if not name.strip():
+        raise InvalidInput("name", "must not be empty")
+    try:
+        validate_timezone(timezone)
+    except ValueError as exc:
+        raise InvalidInput("timezone", str(exc)) from None
+    if not is_region(region):
+        raise InvalidInput("region", f"{region!r} is not a two-letter region code like US or GB")
+    if not 5 <= slot_step_minutes <= 240:
+        raise InvalidInput("slot_step_minutes", "must be between 5 and 240")
+    region = region.upper()
+    e164 = [normalize_phone(n, region, "numbers") for n in numbers or []]
+    transfer = (
+        normalize_phone(transfer_number, region, "transfer_number") if transfer_number else None
+    )
+    async with db.write() as session:
+        business = Business(
+            name=name.strip(),
+            timezone=timezone,
+            default_region=region,
+            slot_step_minutes=slot_step_minutes,
+            min_notice_minutes=min_notice_minutes,
+            horizon_days=horizon_days,
+            cancellation_cutoff_minutes=cancellation_cutoff_minutes,
+            transfer_number=transfer,
+            max_call_seconds=max_call_seconds,
+            numbers=[BusinessNumber(number=n) for n in e164],
+            closures=[],
+        )
+        session.add(business)
+        await session.flush()
+        return BusinessInfo.of(business)
+
+
+async def add_closure(
+    db: Database, business_id: int, starts_on: date, ends_on: date, reason: str = ""
+) -> None:
+    """Close the whole business for the given local dates (inclusive)."""
+    if ends_on < starts_on:
+        raise InvalidInput("ends_on", "must not be before starts_on")
+    async with db.write() as session:
+        await load_business(session, business_id)
+        session.add(
+            Closure(business_id=business_id, starts_on=starts_on, ends_on=ends_on, reason=reason)
+        )
+
+
+async def business_for_dialled_number(
+    db: Database, dialled: str | None, fallback_id: int | None
+) -> BusinessInfo | None:
+    """The business a dialled E.164 number rings, else the configured default."""
+    async with db.read() as session:
+        if dialled:
+            found = await session.scalar(
+                select(BusinessNumber.business_id).where(BusinessNumber.number == dialled)
+            )
+            if found is not None:
+                return BusinessInfo.of(await load_business(session, found))
+        if fallback_id is not None:
+            business = await session.get(Business, fallback_id)
+            return BusinessInfo.of(business) if business else None
+        first = await session.scalar(select(Business).order_by(Business.id).limit(1))
+        return BusinessInfo.of(first) if first else None

@@ -1,0 +1,155 @@
+"""Customers: known by phone (E.164, per business), created once, updated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.db import Database
+from booking.errors import DuplicateCustomer, InvalidInput, NotFound
+from booking.models import Customer
+from booking.services.businesses import load_business
+from booking.services.phones import normalize_phone
+
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    id: int
+    business_id: int
+    phone: str
+    name: str
+    email: str | None
+    notes: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerInfo:
+        return cls(
+            id=customer.id,
+            business_id=customer.business_id,
+            phone=customer.phone,
+            name=customer.name,
+            email=customer.email,
+            notes=customer.notes,
+            created_at=customer.created_at,
+        )
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InvalidInput("name", "must not be empty")
+    if len(cleaned) > MAX_NAME:
+        raise InvalidInput("name", f"must be at most {MAX_NAME} characters")
+    return cleaned
+
+
+def _clean_email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    email = email.strip()
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "." not in domain or len(email) > 320 or " " in email:
+        raise InvalidInput("email", f"{email!r} is not an email address")
+    return email
+
+
+async def load_customer(session: AsyncSession, business_id: int, customer_id: int) -> Customer:
+    customer = await session.get(Customer, customer_id)
+    if customer is None or customer.business_id != business_id:
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+async def find_by_phone(db: Database, business_id: int, phone: str) -> CustomerInfo | None:
+    """The customer with this number in any common format, or None."""
+    async with db.read() as session:
+        business = await load_business(session, business_id)
+        e164 = normalize_phone(phone, business.default_region)
+        customer = await session.scalar(
+            select(Customer).where(Customer.business_id == business_id, Customer.phone == e164)
+        )
+        return CustomerInfo.of(customer) if customer else None
+
+
+async def get_customer(db: Database, business_id: int, customer_id: int) -> CustomerInfo:
+    async with db.read() as session:
+        return CustomerInfo.of(await load_customer(session, business_id, customer_id))
+
+
+async def create_customer(
+    db: Database,
+    business_id: int,
+    *,
+    phone: str,
+    name: str,
+    email: str | None = None,
+    notes: str = "",
+) -> CustomerInfo:
+    """Create a customer; a phone already on file is refused with DuplicateCustomer."""
+    clean_name, clean_email = _clean_name(name), _clean_email(email)
+    try:
+        async with db.write() as session:
+            business = await load_business(session, business_id)
+            e164 = normalize_phone(phone, business.default_region)
+            existing = await session.scalar(
+                select(Customer.id).where(
+                    Customer.business_id == business_id, Customer.phone == e164
+                )
+            )
+            if existing is not None:
+                raise DuplicateCustomer(existing)
+            customer = Customer(
+                business_id=business_id, phone=e164, name=clean_name, email=clean_email, notes=notes
+            )
+            session.add(customer)
+            await session.flush()
+            return CustomerInfo.of(customer)
+    except IntegrityError:
+        # A concurrent create won the unique (business, phone) constraint.
+        found = await find_by_phone(db, business_id, phone)
+        if found is None:
+            raise
+        raise DuplicateCustomer(found.id) from None
+
+
+async def update_customer(
+    db: Database,
+    business_id: int,
+    customer_id: int,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    notes: str | None = None,
+) -> CustomerInfo:
+    """Change the given fields; a phone that another customer has is refused."""
+    async with db.write() as session:
+        customer = await load_customer(session, business_id, customer_id)
+        if name is not None:
+            customer.name = _clean_name(name)
+        if email is not None:
+            customer.email = _clean_email(email)
+        if notes is not None:
+            customer.notes = notes
+        if phone is not None:
+            business = await load_business(session, business_id)
+            e164 = normalize_phone(phone, business.default_region)
+            other = await session.scalar(
+                select(Customer.id).where(
+                    Customer.business_id == business_id,
+                    Customer.phone == e164,
+                    Customer.id != customer_id,
+                )
+            )
+            if other is not None:
+                raise DuplicateCustomer(other)
+            customer.phone = e164
+        await session.flush()
+        return CustomerInfo.of(customer)

@@ -1,0 +1,212 @@
+"""Staff members and their schedules: weekly hours, date overrides, services performed."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.db import Database
+from booking.errors import InvalidInput, NotFound
+from booking.models import DateOverride, Service, Staff, WeeklyHours
+from booking.services.businesses import load_business
+
+Interval = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: int
+    business_id: int
+    name: str
+    active: bool
+    service_ids: tuple[int, ...]
+    weekly_hours: dict[int, tuple[Interval, ...]]
+
+    @classmethod
+    def of(cls, staff: Staff) -> StaffInfo:
+        hours: dict[int, list[Interval]] = {}
+        for row in staff.hours:
+            hours.setdefault(row.weekday, []).append((row.opens_at, row.closes_at))
+        return cls(
+            id=staff.id,
+            business_id=staff.business_id,
+            name=staff.name,
+            active=staff.active,
+            service_ids=tuple(sorted(s.id for s in staff.services)),
+            weekly_hours={day: tuple(sorted(ivs)) for day, ivs in sorted(hours.items())},
+        )
+
+
+def validate_intervals(intervals: Iterable[Interval], field: str) -> list[Interval]:
+    """Sorted intervals, each ending after it starts, none overlapping another."""
+    ordered = sorted(intervals)
+    for opens, closes in ordered:
+        if closes <= opens:
+            raise InvalidInput(field, f"{closes:%H:%M} is not after {opens:%H:%M}")
+    for (_, first_close), (second_open, _) in itertools.pairwise(ordered):
+        if second_open < first_close:
+            raise InvalidInput(field, "intervals overlap")
+    return ordered
+
+
+async def load_staff(session: AsyncSession, business_id: int, staff_id: int) -> Staff:
+    staff = await session.get(Staff, staff_id)
+    if staff is None or staff.business_id != business_id:
+        raise NotFound("staff member", staff_id)
+    return staff
+
+
+async def get_staff(db: Database, business_id: int, staff_id: int) -> StaffInfo:
+    async with db.read() as session:
+        return StaffInfo.of(await load_staff(session, business_id, staff_id))
+
+
+async def list_staff(
+    db: Database, business_id: int, *, active_only: bool = False
+) -> list[StaffInfo]:
+    async with db.read() as session:
+        query = select(Staff).where(Staff.business_id == business_id).order_by(Staff.id)
+        if active_only:
+            query = query.where(Staff.active.is_(True))
+        return [StaffInfo.of(s) for s in await session.scalars(query)]
+
+
+async def create_staff(
+    db: Database,
+    business_id: int,
+    name: str,
+    *,
+    weekly_hours: dict[int, Sequence[Interval]] | None = None,
+    service_ids: Sequence[int] = (),
+) -> StaffInfo:
+    if not name.strip():
+        raise InvalidInput("name", "must not be empty")
+    async with db.write() as session:
+        await load_business(session, business_id)
+        staff = Staff(
+            business_id=business_id,
+            name=name.strip(),
+            active=True,
+            calendar_key=secrets.token_urlsafe(24),
+            hours=[],
+            services=[],
+        )
+        session.add(staff)
+        await session.flush()
+        await _replace_hours(session, staff, weekly_hours or {})
+        staff.services = await _load_services(session, business_id, service_ids)
+        await session.flush()
+        await session.refresh(staff, ["hours", "services"])
+        return StaffInfo.of(staff)
+
+
+async def _load_services(
+    session: AsyncSession, business_id: int, service_ids: Sequence[int]
+) -> list[Service]:
+    services = []
+    for service_id in service_ids:
+        service = await session.get(Service, service_id)
+        if service is None or service.business_id != business_id:
+            raise NotFound("service", service_id)
+        services.append(service)
+    return services
+
+
+async def _replace_hours(
+    session: AsyncSession, staff: Staff, weekly_hours: dict[int, Sequence[Interval]]
+) -> None:
+    for weekday in weekly_hours:
+        if not 0 <= weekday <= 6:
+            raise InvalidInput("weekday", "must be 0 (Monday) to 6 (Sunday)")
+    await session.execute(delete(WeeklyHours).where(WeeklyHours.staff_id == staff.id))
+    for weekday, intervals in sorted(weekly_hours.items()):
+        for opens, closes in validate_intervals(intervals, f"hours.{weekday}"):
+            session.add(
+                WeeklyHours(staff_id=staff.id, weekday=weekday, opens_at=opens, closes_at=closes)
+            )
+
+
+async def set_weekly_hours(
+    db: Database, business_id: int, staff_id: int, weekly_hours: dict[int, Sequence[Interval]]
+) -> StaffInfo:
+    """Replace a staff member's weekly hours as a whole (weekday 0 = Monday)."""
+    async with db.write() as session:
+        staff = await load_staff(session, business_id, staff_id)
+        await _replace_hours(session, staff, weekly_hours)
+        await session.flush()
+        await session.refresh(staff, ["hours"])
+        return StaffInfo.of(staff)
+
+
+async def set_services(
+    db: Database, business_id: int, staff_id: int, service_ids: Sequence[int]
+) -> StaffInfo:
+    async with db.write() as session:
+        staff = await load_staff(session, business_id, staff_id)
+        staff.services = await _load_services(session, business_id, service_ids)
+        await session.flush()
+        return StaffInfo.of(staff)
+
+
+async def add_override(
+    db: Database,
+    business_id: int,
+    staff_id: int,
+    on_date: date,
+    intervals: Sequence[Interval] = (),
+    reason: str = "",
+) -> None:
+    """Replace one date's hours: no intervals means a day off."""
+    ordered = validate_intervals(intervals, "intervals")
+    async with db.write() as session:
+        await load_staff(session, business_id, staff_id)
+        await session.execute(
+            delete(DateOverride).where(
+                DateOverride.staff_id == staff_id, DateOverride.on_date == on_date
+            )
+        )
+        if not ordered:
+            session.add(DateOverride(staff_id=staff_id, on_date=on_date, reason=reason))
+        for opens, closes in ordered:
+            session.add(
+                DateOverride(
+                    staff_id=staff_id,
+                    on_date=on_date,
+                    opens_at=opens,
+                    closes_at=closes,
+                    reason=reason,
+                )
+            )
+
+
+async def create_service(
+    db: Database,
+    business_id: int,
+    name: str,
+    duration_minutes: int,
+    buffer_minutes: int = 0,
+) -> int:
+    if not name.strip():
+        raise InvalidInput("name", "must not be empty")
+    if not 5 <= duration_minutes <= 720:
+        raise InvalidInput("duration_minutes", "must be between 5 and 720")
+    if not 0 <= buffer_minutes <= 240:
+        raise InvalidInput("buffer_minutes", "must be between 0 and 240")
+    async with db.write() as session:
+        await load_business(session, business_id)
+        service = Service(
+            business_id=business_id,
+            name=name.strip(),
+            duration_minutes=duration_minutes,
+            buffer_minutes=buffer_minutes,
+            active=True,
+        )
+        session.add(service)
+        await session.flush()
+        return service.id
