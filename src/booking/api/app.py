@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from litestar import Litestar, Router
 from litestar.openapi.config import OpenAPIConfig
@@ -17,6 +19,7 @@ from booking.api.health import health
 from booking.api.problems import problem_details_plugin
 from booking.api.staff import StaffController
 from booking.db import Database
+from booking.models import utcnow
 
 
 @dataclass
@@ -28,7 +31,11 @@ class Lifecycle:
 
 
 def create_app(
-    db: Database, *, max_body_bytes: int = 64 * 1024, lifecycle: Lifecycle | None = None
+    db: Database,
+    *,
+    max_body_bytes: int = 64 * 1024,
+    lifecycle: Lifecycle | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Litestar:
     api = Router(
         path="/api",
@@ -55,4 +62,5 @@ def create_app(
     )
     app.state.db = db
     app.state.lifecycle = lifecycle or Lifecycle()
+    app.state.clock = clock
     return app

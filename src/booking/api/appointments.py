@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from booking.api.auth import same_business
 from booking.api.schemas import AppointmentCreate, AppointmentOut, SlotOut, SlotsOut
-from booking.api.state import business_id, database
+from booking.api.state import business_id, database, now
 from booking.models import AppointmentSource
 from booking.services import appointments, availability
 from booking.services.businesses import get_business
@@ -47,6 +47,7 @@ class AppointmentController(Controller):
                 notes=data.notes,
             ),
             idempotency_key=idempotency_key,
+            now=now(request),
         )
         return AppointmentOut.of(booked)
 
@@ -71,6 +72,7 @@ class AppointmentController(Controller):
             staff_id=staff_id,
             service_id=service_id,
             duration_minutes=None if service_id else duration_minutes,
+            now=now(request),
         )
         business = await get_business(db, owner)
         minutes = (

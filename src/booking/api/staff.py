@@ -7,14 +7,14 @@ reports them instead of storing them.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 
 from booking.api.schemas import DaySummary, GeneratedSlotsOut, GenerateSlots, SlotOut
-from booking.api.state import business_id, database
+from booking.api.state import business_id, database, now
 from booking.services import availability
 from booking.services.businesses import get_business
 from booking.services.localtime import parse_date
@@ -35,7 +35,8 @@ class StaffController(Controller):
     ) -> GeneratedSlotsOut:
         db, owner = database(request), business_id(request)
         business = await get_business(db, owner)
-        today = datetime.now(UTC).astimezone(business.zone).date()
+        current = now(request)
+        today = current.astimezone(business.zone).date()
         body = data or GenerateSlots()
         first = parse_date(body.start_date, "start_date") if body.start_date else today
         last = (
@@ -44,7 +45,7 @@ class StaffController(Controller):
             else first + timedelta(days=DEFAULT_DAYS)
         )
         slots = await availability.find_slots(
-            db, owner, start_date=first, end_date=last, staff_id=staff_id
+            db, owner, start_date=first, end_date=last, staff_id=staff_id, now=current
         )
         by_day: dict[str, list[SlotOut]] = defaultdict(list)
         for slot in slots:

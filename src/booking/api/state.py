@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -17,3 +19,9 @@ def database(connection: ASGIConnection[Any, Any, Any, Any]) -> Database:
 def business_id(connection: ASGIConnection[Any, Any, Any, Any]) -> int:
     value: int = connection.state.business_id
     return value
+
+
+def now(connection: ASGIConnection[Any, Any, Any, Any]) -> datetime:
+    """The current instant from the app's injected clock (tests fix it)."""
+    clock: Callable[[], datetime] = connection.app.state.clock
+    return clock()
