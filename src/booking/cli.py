@@ -104,10 +104,37 @@ async def _create_token(settings: Settings, business_id: int, name: str) -> int:
     return 0
 
 
+def agent_mode(settings: Settings) -> bool:
+    """True when all four agent settings are given, False when none are; else refuse."""
+    given = settings.agent_settings_given()
+    if all(given.values()):
+        return True
+    if any(given.values()):
+        missing = ", ".join(name for name, present in given.items() if not present)
+        raise AgentSettingsIncomplete(
+            f"the phone agent needs all of LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET "
+            f"and GOOGLE_API_KEY; missing: {missing}"
+        )
+    return False
+
+
+class AgentSettingsIncomplete(Exception):
+    """Some, but not all, of the phone agent's settings are present."""
+
+
 async def _serve(settings: Settings, host: str, port: int) -> int:
     from booking.server import serve
 
-    await serve(settings, host=host, port=port)
+    if agent_mode(settings):
+        from booking.agent.worker import AgentRunner
+
+        await serve(settings, host=host, port=port, agent_runner=AgentRunner(settings))
+    else:
+        log.info(
+            "phone agent off: serving HTTP only; set LIVEKIT_URL, LIVEKIT_API_KEY, "
+            "LIVEKIT_API_SECRET and GOOGLE_API_KEY to answer calls"
+        )
+        await serve(settings, host=host, port=port)
     return 0
 
 
@@ -159,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place a surprise becomes a line, not a traceback
         from booking.server import SchemaNotCurrent
 
-        if isinstance(exc, SchemaNotCurrent):
+        if isinstance(exc, SchemaNotCurrent | AgentSettingsIncomplete):
             print(f"booking: {exc}", file=sys.stderr)
             return 1
         raise

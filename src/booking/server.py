@@ -17,6 +17,7 @@ from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
 from booking.migrate import schema_state
+from booking.services import calls
 
 log = get_logger(__name__)
 
@@ -45,6 +46,18 @@ async def ensure_schema_current(db: Database) -> None:
         )
     if state == "ahead":
         raise SchemaNotCurrent("the database was migrated by a newer version of booking")
+
+
+async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
+    """Transcripts older than the retention are blanked at start-up and once a day."""
+    while True:
+        try:
+            purged = await calls.purge_transcripts(db, retention_days)
+            if purged:
+                log.info("purged old transcripts", calls=purged)
+        except Exception:
+            log.warning("transcript purge failed; will retry")
+        await asyncio.sleep(24 * 3600)
 
 
 async def serve(
@@ -77,9 +90,13 @@ async def serve(
             if agent_runner
             else None
         )
+        purge_task = asyncio.create_task(
+            _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
+        )
         log.info("serving", url=f"http://{host}:{port}", agent=lifecycle.agent)
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        purge_task.cancel()
         lifecycle.status = "draining"
         log.info("stopping", phase="draining calls")
         if agent_task is not None:

@@ -210,3 +210,26 @@ async def create_service(
         session.add(service)
         await session.flush()
         return service.id
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: int
+    business_id: int
+    name: str
+    duration_minutes: int
+    buffer_minutes: int
+    active: bool
+
+
+async def list_services(
+    db: Database, business_id: int, *, active_only: bool = True
+) -> list[ServiceInfo]:
+    async with db.read() as session:
+        query = select(Service).where(Service.business_id == business_id).order_by(Service.id)
+        if active_only:
+            query = query.where(Service.active.is_(True))
+        return [
+            ServiceInfo(s.id, s.business_id, s.name, s.duration_minutes, s.buffer_minutes, s.active)
+            for s in await session.scalars(query)
+        ]

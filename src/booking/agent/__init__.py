@@ -1,0 +1,1 @@
+"""The phone receptionist: a LiveKit Agent whose tools call `booking.services` in-process."""

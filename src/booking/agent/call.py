@@ -1,0 +1,119 @@
+"""One phone call from start to finish: identify, greet, converse through the tools, hang up."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from livekit.agents import AgentSession, JobContext
+
+from booking.agent.bridge import ServiceBridge
+from booking.agent.caller import CallerLine, identify_call, read_line
+from booking.agent.limits import CallLimits
+from booking.agent.model import ModelFactory
+from booking.agent.receptionist import Receptionist
+from booking.agent.recorder import CallRecorder
+from booking.agent.state import CallState
+from booking.config import Settings
+from booking.db import Database
+from booking.logging import get_logger
+from booking.models import utcnow
+from booking.services.appointments import AppointmentInfo
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CallRuntime:
+    """What every call shares: the database (owned by the app loop), the bridge to it, settings,
+    the model factory and the clock."""
+
+    db: Database
+    bridge: ServiceBridge
+    settings: Settings
+    model_factory: ModelFactory
+    clock: Callable[[], datetime] = utcnow
+
+
+async def open_call(
+    runtime: CallRuntime, line: CallerLine
+) -> tuple[CallState, list[AppointmentInfo]] | None:
+    """Look the caller up and open the call's log row (one hop to the app loop)."""
+    setup = await runtime.bridge.call(
+        identify_call(runtime.db, line, runtime.settings.business_id, runtime.clock()),
+        cancel_on_timeout=False,
+    )
+    if setup is None:
+        return None
+    state = CallState(
+        bridge=runtime.bridge,
+        db=runtime.db,
+        business=setup.business,
+        call_id=setup.call_id,
+        caller_number=setup.caller_number,
+        dialled_number=setup.dialled_number,
+        customer=setup.customer,
+        clock=runtime.clock,
+        default_staff_id=runtime.settings.staff_id,
+    )
+    return state, setup.upcoming
+
+
+def new_session(runtime: CallRuntime, state: CallState, **options: Any) -> AgentSession[CallState]:
+    return AgentSession[CallState](
+        llm=runtime.model_factory(),
+        userdata=state,
+        user_away_timeout=runtime.settings.silence_timeout_seconds,
+        max_tool_steps=4,
+        **options,
+    )
+
+
+def new_receptionist(
+    runtime: CallRuntime, state: CallState, upcoming: list[AppointmentInfo], *, greet: bool = True
+) -> Receptionist:
+    return Receptionist(
+        state,
+        upcoming,
+        transcription_notice=runtime.settings.transcription_notice,
+        greet=greet,
+    )
+
+
+async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
+    """The entrypoint's body for one call (runs on the call's own thread and loop)."""
+    participant = await ctx.wait_for_participant()
+    line = read_line(participant.identity, participant.attributes, ctx.room.name)
+    opened = await open_call(runtime, line)
+    if opened is None:
+        log.error("no business to answer for", dialled=line.dialled)
+        ctx.shutdown("no business configured")
+        return
+    state, upcoming = opened
+
+    async def transfer(number: str) -> None:
+        await ctx.transfer_sip_participant(participant, f"tel:{number}")
+
+    state.transfer = transfer
+    session = new_session(runtime, state)
+    recorder = CallRecorder(session, state)
+
+    async def hang_up() -> None:
+        session.shutdown()
+
+    limits = CallLimits(session, max_seconds=state.business.max_call_seconds, hang_up=hang_up)
+
+    async def on_shutdown(reason: str) -> None:
+        limits.stop()
+        await recorder.finish()
+        with contextlib.suppress(Exception):
+            await ctx.delete_room()  # deleting the room is what drops the phone line
+
+    ctx.add_shutdown_callback(on_shutdown)
+    session.on("close", lambda _event: ctx.shutdown("session closed"))
+    log.info("call started", call_id=state.call_id, known=state.customer is not None)
+    await session.start(agent=new_receptionist(runtime, state, upcoming), room=ctx.room)
+    limits.start()

@@ -1,0 +1,74 @@
+"""Calls end politely: after the maximum length (under Gemini Live's connection limit) and
+after a long silence, the caller hears a sentence, then the line is dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from livekit.agents import AgentSession, UserStateChangedEvent
+
+WARNING_BEFORE_END = 30.0
+WRAP_UP = (
+    "The call has reached its time limit. Tell the caller briefly that you need to end the call "
+    "in a moment, and offer to take a message if anything is unfinished."
+)
+GOODBYE_TIME = "Say a short, polite goodbye now; the call is ending."
+STILL_THERE = "The caller has been silent. Ask briefly whether they are still there."
+GOODBYE_SILENCE = "The caller is still silent. Say a short goodbye; the call is ending."
+
+
+class CallLimits:
+    def __init__(
+        self,
+        session: AgentSession[Any],
+        *,
+        max_seconds: float,
+        hang_up: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._session = session
+        self._hang_up = hang_up
+        self._max_seconds = max_seconds
+        self._silences = 0
+        self._ending = False
+        self._timer: asyncio.Task[None] | None = None
+        self._ender: asyncio.Future[None] | None = None
+        session.on("user_state_changed", self._on_user_state)
+
+    def start(self) -> None:
+        self._timer = asyncio.create_task(self._length_limit(), name="call-length-limit")
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    async def _length_limit(self) -> None:
+        await asyncio.sleep(max(self._max_seconds - WARNING_BEFORE_END, 0))
+        with contextlib.suppress(Exception):
+            self._session.generate_reply(instructions=WRAP_UP)
+        await asyncio.sleep(min(WARNING_BEFORE_END, self._max_seconds))
+        await self._end(GOODBYE_TIME)
+
+    def _on_user_state(self, event: UserStateChangedEvent) -> None:
+        if event.new_state == "speaking":
+            self._silences = 0
+        elif event.new_state == "away":
+            self._silences += 1
+            if self._silences == 1:
+                with contextlib.suppress(Exception):
+                    self._session.generate_reply(instructions=STILL_THERE)
+            else:
+                self._ender = asyncio.ensure_future(self._end(GOODBYE_SILENCE))
+
+    async def _end(self, instructions: str) -> None:
+        if self._ending:
+            return
+        self._ending = True
+        with contextlib.suppress(Exception):
+            handle = self._session.generate_reply(
+                instructions=instructions, allow_interruptions=False
+            )
+            await asyncio.wait_for(handle.wait_for_playout(), timeout=15)
+        await self._hang_up()
