@@ -46,7 +46,9 @@ def make_runtime(
     timeout: float = 5.0,
     clock: Callable[[], Any] = lambda: NOW,
 ) -> CallRuntime:
-    settings = load_settings(database_url="sqlite+aiosqlite:///unused.db", tool_timeout_seconds=timeout)
+    settings = load_settings(
+        database_url="sqlite+aiosqlite:///unused.db", tool_timeout_seconds=timeout
+    )
     return CallRuntime(
         db=db,
         bridge=ServiceBridge(loop or asyncio.get_running_loop(), timeout),

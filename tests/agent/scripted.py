@@ -6,6 +6,7 @@ assert what the model was given (instructions, tool outputs) and what ended up i
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,9 +17,9 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 Step = str | dict[str, Any] | Callable[[llm.ChatContext], "str | dict[str, Any]"]
 
 
-def tool(tool_name: str, /, **arguments: Any) -> dict[str, Any]:
-    """A step in which the model calls `tool_name` with these arguments."""
-    return {"name": tool_name, "arguments": arguments}
+def tool(tool_name: str, /, *, after: float = 0.0, **arguments: Any) -> dict[str, Any]:
+    """A step in which the model calls `tool_name` with these arguments (after a pause)."""
+    return {"name": tool_name, "arguments": arguments, "after": after}
 
 
 class ScriptedLLM(llm.LLM):
@@ -65,6 +66,8 @@ class _ScriptedStream(llm.LLMStream):
     async def _run(self) -> None:
         step = self._step
         if isinstance(step, dict):
+            if step.get("after"):
+                await asyncio.sleep(step["after"])
             delta = llm.ChoiceDelta(
                 role="assistant",
                 tool_calls=[

@@ -52,3 +52,151 @@ def shop_zone():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("America/New_York")
+
+
+async def book_for(db, shop, customer_id, day="2026-12-02", at="10:00", staff_id=None):
+    from datetime import date, time
+
+    from booking.services import appointments
+    from tests.conftest import NOW
+
+    return await appointments.book(
+        db,
+        appointments.BookingRequest(
+            business_id=shop.business_id,
+            customer_id=customer_id,
+            staff_id=staff_id or shop.sam,
+            local_date=date.fromisoformat(day),
+            local_time=time.fromisoformat(at),
+            duration_minutes=30,
+        ),
+        now=NOW,
+    )
+
+
+async def test_known_caller_is_named_in_instructions_and_cancels(db, shop, phone):
+    """Caller ID finds Ada: the model's instructions carry her name and upcoming appointment,
+    and she can cancel it; the call is logged as cancelled."""
+    appointment = await book_for(db, shop, shop.ada)
+    call = await phone(caller="sip_+12345678900")
+    call.model.add(
+        tool("cancel_appointment", appointment_id=appointment.id),
+        "It's cancelled.",
+    )
+    result = await call.say("Please cancel my appointment on Wednesday")
+    seen = call.model.instructions_seen()
+    assert "The caller is Ada" in seen
+    assert f"appointment {appointment.id}: Wednesday the 2nd of December at 10 AM with Sam" in seen
+    assert "Today is Monday 2026-11-30" in seen and "- Tuesday 2026-12-01 (tomorrow)" in seen
+    result.expect.next_event().is_function_call(name="cancel_appointment")
+    result.expect.next_event().is_function_call_output(is_error=False)
+    await call.hang_up()
+    stored = (await rows(db, Appointment, Appointment.id == appointment.id))[0]
+    assert stored.status == AppointmentStatus.CANCELLED
+    logged = (await rows(db, Call, Call.id == call.state.call_id))[0]
+    assert logged.outcome == CallOutcome.CANCELLED
+
+
+async def test_cannot_cancel_another_customers_appointment(db, shop, phone):
+    """The model passing someone else's appointment id is refused, and that booking stays."""
+    from booking.services import customers
+
+    other = await customers.create_customer(db, shop.business_id, phone="+12125550177", name="Bob")
+    bobs = await book_for(db, shop, other.id)
+    call = await phone(caller="+12345678900")
+    call.model.add(tool("cancel_appointment", appointment_id=bobs.id), "Sorry, I can't.")
+    result = await call.say("I'm calling for my husband, cancel his appointment")
+    result.expect.next_event().is_function_call(name="cancel_appointment")
+    output = result.expect.next_event().is_function_call_output(is_error=True)
+    assert "can't find that appointment" in output.event().item.output
+    stored = (await rows(db, Appointment, Appointment.id == bobs.id))[0]
+    assert stored.status == AppointmentStatus.BOOKED
+
+
+async def test_withheld_number_can_book_but_not_touch_existing(db, shop, phone):
+    """An unverified caller books under the number they give, but listing, moving and
+    cancelling are refused with a sentence."""
+    existing = await book_for(db, shop, shop.ada)
+    call = await phone(caller=None)
+    call.model.add(
+        tool("list_my_appointments"),
+        "I can't do that.",
+        tool("cancel_appointment", appointment_id=existing.id),
+        "I can't do that.",
+        tool("reschedule_appointment", appointment_id=existing.id, option_id="T1"),
+        "I can't do that.",
+        tool("create_new_customer", name="Lin", phone_number="(212) 555-0188"),
+        "Thanks Lin.",
+        tool("check_availability", date="2026-12-01"),
+        "Options...",
+        tool("book_appointment", option_id="T1"),
+        "Booked.",
+    )
+    for attempt in ["What are my appointments?", "Cancel it", "Move it"]:
+        result = await call.say(attempt)
+        result.expect.skip_next()
+        refused = result.expect.next_event().is_function_call_output(is_error=True)
+        assert "withheld" in refused.event().item.output
+    await call.say("I'm Lin, my number is 212 555 0188")
+    await call.say("Tuesday please")
+    await call.say("The first one")
+    assert "withheld" in call.model.instructions_seen()
+    lin = await rows(db, Customer, Customer.phone == "+12125550188")
+    assert len(lin) == 1
+    assert len(await rows(db, Appointment, Appointment.customer_id == lin[0].id)) == 1
+    stored = (await rows(db, Appointment, Appointment.id == existing.id))[0]
+    assert stored.status == AppointmentStatus.BOOKED
+
+
+async def test_time_never_offered_is_refused(db, shop, phone):
+    """Booking an option id that was not offered in this call is refused; nothing is stored."""
+    call = await phone()
+    call.model.add(tool("book_appointment", option_id="T7"), "Let me check first.")
+    result = await call.say("Book me at 10 tomorrow")
+    result.expect.skip_next()
+    refused = result.expect.next_event().is_function_call_output(is_error=True)
+    assert "not one of the times I offered" in refused.event().item.output
+    assert await rows(db, Appointment) == []
+
+
+async def test_time_taken_meanwhile_is_refused_with_new_options(db, shop, phone):
+    """If an offered time is booked by someone else before the caller says yes, the model hears
+    it was just taken plus fresh options, and nothing is stored for this caller."""
+    from booking.services import customers
+
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have some times.",
+        tool("book_appointment", option_id="T1"),
+        "Sorry, that went.",
+    )
+    await call.say("Tuesday with Sam")
+    taken = call.state.options["T1"]
+    rival = await customers.create_customer(db, shop.business_id, phone="+12125550166", name="Eve")
+    await book_for(
+        db, shop, rival.id, day=taken.local_date.isoformat(), at=taken.local_time.strftime("%H:%M")
+    )
+    result = await call.say("The first one")
+    result.expect.skip_next()
+    refused = result.expect.next_event().is_function_call_output(is_error=True)
+    text = refused.event().item.output
+    assert "was just taken" in text and "T4:" in text
+    assert await rows(db, Appointment, Appointment.customer_id == shop.ada) == []
+
+
+async def test_booking_twice_in_one_call_stores_one(db, shop, phone):
+    """book_appointment run twice with the same option (a retried tool call) books once."""
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-01"),
+        "Options.",
+        tool("book_appointment", option_id="T2"),
+        "Booked.",
+        tool("book_appointment", option_id="T2"),
+        "Booked.",
+    )
+    await call.say("Tuesday")
+    await call.say("The second")
+    await call.say("Yes the second, book it")
+    assert len(await rows(db, Appointment, Appointment.customer_id == shop.ada)) == 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from livekit.agents import AgentSession, JobContext
+from livekit.agents import Agent, AgentSession, JobContext
 
 from booking.agent.bridge import ServiceBridge
 from booking.agent.caller import CallerLine, identify_call, read_line
@@ -83,14 +84,41 @@ def new_receptionist(
     )
 
 
+SORRY = (
+    "Apologise briefly: the booking system is unavailable right now, so please call again a "
+    "little later. Then say goodbye."
+)
+
+
+async def apologise_and_hang_up(ctx: JobContext, runtime: CallRuntime) -> None:
+    """The database is unreachable (or no business is set up): the caller still hears a
+    sentence, then the line is dropped."""
+    session: AgentSession[None] = AgentSession(llm=runtime.model_factory())
+    try:
+        await session.start(agent=Agent(instructions=SORRY), room=ctx.room)
+        handle = session.generate_reply(instructions=SORRY, allow_interruptions=False)
+        await asyncio.wait_for(handle.wait_for_playout(), timeout=20)
+    except Exception:
+        log.exception("could not apologise to the caller")
+    finally:
+        with contextlib.suppress(Exception):
+            await session.aclose()
+        with contextlib.suppress(Exception):
+            await ctx.delete_room()
+        ctx.shutdown("unavailable")
+
+
 async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
     """The entrypoint's body for one call (runs on the call's own thread and loop)."""
     participant = await ctx.wait_for_participant()
-    line = read_line(participant.identity, participant.attributes, ctx.room.name)
-    opened = await open_call(runtime, line)
+    line = read_line(participant.identity, participant.attributes, ctx.job.room.name)
+    try:
+        opened = await open_call(runtime, line)
+    except Exception:
+        log.exception("could not open the call; apologising", room=ctx.room.name)
+        opened = None
     if opened is None:
-        log.error("no business to answer for", dialled=line.dialled)
-        ctx.shutdown("no business configured")
+        await apologise_and_hang_up(ctx, runtime)
         return
     state, upcoming = opened
 

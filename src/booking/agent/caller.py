@@ -30,15 +30,21 @@ class CallerLine:
     room_name: str = ""
 
 
-def read_line(identity: str, attributes: Mapping[str, str], room_name: str = "") -> CallerLine:
-    caller = attributes.get("sip.phoneNumber")
-    if caller is None and identity.startswith("sip_"):
-        caller = identity
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def read_line(identity: object, attributes: Mapping[str, str], room_name: str = "") -> CallerLine:
+    caller = _text(attributes.get("sip.phoneNumber")) if isinstance(attributes, Mapping) else None
+    dialled = (
+        _text(attributes.get("sip.trunkPhoneNumber")) if isinstance(attributes, Mapping) else None
+    )
+    name = _text(identity) or ""
+    if caller is None and name.startswith("sip_"):
+        caller = name
     if caller is not None and caller.strip().lower().removeprefix("sip_") in WITHHELD:
         caller = None
-    return CallerLine(
-        caller=caller, dialled=attributes.get("sip.trunkPhoneNumber"), room_name=room_name
-    )
+    return CallerLine(caller=caller, dialled=dialled, room_name=room_name)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,13 @@ class AgentRunner:
             server.run(devmode=self.devmode, unregistered=self.unregistered), name="agent-server"
         )
         stop_task = asyncio.create_task(stop.wait())
-        await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        started_task = asyncio.create_task(self.started.wait())
+        await asyncio.wait({run_task, stop_task, started_task}, return_when=asyncio.FIRST_COMPLETED)
+        if self.started.is_set():
+            lifecycle.agent = "running"
+            log.info("phone agent registered", agent_name=self.settings.agent_name)
+            await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        started_task.cancel()
         if run_task.done():
             stop_task.cancel()
             lifecycle.agent = "failed"
