@@ -40,7 +40,7 @@ async def test_spring_forward_sunday_nine_is_stored_in_daylight_time(db, shop):
     wednesday = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
     call = await start_call(make_runtime(db, model, clock=lambda: wednesday), model, "+12345678900")
     offered = await call.say("9 next Sunday with Sam")
-    output = [e for e in offered.events if e.type == "function_call_output"][0].item.output
+    output = next(e for e in offered.events if e.type == "function_call_output").item.output
     assert output == "T1: Sunday the 14th of March at 9 AM with Sam"
     await call.say("Yes")
     await call.hang_up()
@@ -65,7 +65,7 @@ def _call_in_own_thread(db, app_loop, caller, barrier, outputs):
         await call.say("Tuesday with Sam")
         await asyncio.to_thread(barrier.wait, 10)
         result = await call.say("The first one")
-        outputs[caller] = [e.item for e in result.events if e.type == "function_call_output"][0]
+        outputs[caller] = next(e.item for e in result.events if e.type == "function_call_output")
         await call.hang_up()
 
     asyncio.run(conversation())

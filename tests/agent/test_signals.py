@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -32,12 +33,10 @@ def wait_for_line(process: subprocess.Popen[str], marker: str, timeout: float) -
     raise AssertionError(f"{marker!r} not printed; got: {''.join(seen)[-2000:]}")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_sigterm_drains_the_call_then_exits_zero(database_url, db, shop):
-    """SIGTERM while a call is in progress: new work stops, /health reports draining, the call
-    ends normally and is logged, then the process exits with status 0."""
+def sigterm_during_call(database_url: str, business_id: int) -> tuple[set[str], int, str]:
+    """Start the server with a call in progress, SIGTERM it, and watch /health until it exits."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "BUSINESS_ID": str(shop.business_id)}
+    env = {**os.environ, "DATABASE_URL": database_url, "BUSINESS_ID": str(business_id)}
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.agent.fake_call_server", str(port)],
         cwd=ROOT,
@@ -58,10 +57,20 @@ async def test_sigterm_drains_the_call_then_exits_zero(database_url, db, shop):
                 break
             time.sleep(0.1)
         rest = wait_for_line(process, "EXITED CLEANLY", 60)
-        assert process.wait(30) == 0, "".join(rest)
+        return statuses, process.wait(30), "".join(rest)
     finally:
         if process.poll() is None:
             process.kill()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sigterm_drains_the_call_then_exits_zero(database_url, db, shop):
+    """SIGTERM while a call is in progress: /health reports draining, the call ends normally
+    and is logged, then the process exits with status 0."""
+    statuses, code, output = await asyncio.to_thread(
+        sigterm_during_call, database_url, shop.business_id
+    )
+    assert code == 0, output
     assert "draining" in statuses
     async with db.read() as session:
         [call] = list(await session.scalars(select(Call)))
