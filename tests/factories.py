@@ -38,6 +38,7 @@ async def make_shop(
         timezone=timezone,
         region=region,
         numbers=[number],
+        transfer_number="+12125550199",
         min_notice_minutes=min_notice_minutes,
         horizon_days=60,
         cancellation_cutoff_minutes=120,

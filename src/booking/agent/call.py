@@ -132,7 +132,12 @@ async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
     async def hang_up() -> None:
         session.shutdown()
 
-    limits = CallLimits(session, max_seconds=state.business.max_call_seconds, hang_up=hang_up)
+    limits = CallLimits(
+        session,
+        max_seconds=state.business.max_call_seconds,
+        silence_seconds=runtime.settings.silence_timeout_seconds,
+        hang_up=hang_up,
+    )
 
     async def on_shutdown(reason: str) -> None:
         limits.stop()

@@ -29,6 +29,7 @@ class CallRecorder:
         self._writer = asyncio.create_task(self._write_turns(), name="call-transcript")
         self.finished = asyncio.Event()
         self._finishing: asyncio.Future[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
         session.on("conversation_item_added", self._on_item)
         session.on("close", self._on_close)
 
@@ -55,7 +56,7 @@ class CallRecorder:
     def _on_close(self, event: CloseEvent) -> None:
         if event.reason == CloseReason.ERROR:
             self.failed = True
-        self._finishing = asyncio.ensure_future(self.finish())
+        self._closing = asyncio.ensure_future(self.finish())
 
     def outcome(self) -> CallOutcome:
         if self.failed and self.state.outcome is None:
@@ -65,9 +66,12 @@ class CallRecorder:
         return CallOutcome.INFO if self.heard_caller else CallOutcome.ABANDONED
 
     async def finish(self) -> None:
-        """Flush the transcript and write the outcome; safe to call more than once."""
-        if self.finished.is_set():
-            return
+        """Flush the transcript and write the outcome; every caller waits for the one write."""
+        if self._finishing is None:
+            self._finishing = asyncio.ensure_future(self._finish())
+        await asyncio.shield(self._finishing)
+
+    async def _finish(self) -> None:
         self.finished.set()
         self._queue.put_nowait(None)
         with contextlib.suppress(Exception):

@@ -22,6 +22,8 @@ DEFAULT_DURATION_MINUTES = 30
 MAX_RANGE_DAYS = 62
 # No appointment blocks more than this (service duration and buffer are capped well below),
 # so bookings that can touch a range start at most this long before it: keeps queries indexed.
+# A new appointment's buffer can run past the range's end, so bookings starting up to this long
+# after it are loaded too.
 LONGEST_BLOCK = timedelta(days=1)
 
 
@@ -81,7 +83,9 @@ async def resolve_need(
             raise NotFound("service", service_id)
         if not service.active:
             raise InvalidInput("service_id", "that service is no longer offered")
-        minutes = duration_minutes or service.duration_minutes
+        minutes = service.duration_minutes if duration_minutes is None else duration_minutes
+        if not 5 <= minutes <= 720:
+            raise InvalidInput("duration_minutes", "must be between 5 and 720")
         return Need(
             timedelta(minutes=minutes),
             timedelta(minutes=service.buffer_minutes),
@@ -126,7 +130,7 @@ async def load_schedules(
             Appointment.staff_id.in_(ids),
             Appointment.status == AppointmentStatus.BOOKED,
             Appointment.starts_at >= range_start - LONGEST_BLOCK,
-            Appointment.starts_at < range_end,
+            Appointment.starts_at < range_end + LONGEST_BLOCK,
             Appointment.blocked_until > range_start,
         )
         .order_by(Appointment.staff_id, Appointment.starts_at)

@@ -130,26 +130,33 @@ async def update_customer(
     notes: str | None = None,
 ) -> CustomerInfo:
     """Change the given fields; a phone that another customer has is refused."""
-    async with db.write() as session:
-        customer = await load_customer(session, business_id, customer_id)
-        if name is not None:
-            customer.name = _clean_name(name)
-        if email is not None:
-            customer.email = _clean_email(email)
-        if notes is not None:
-            customer.notes = notes
-        if phone is not None:
-            business = await load_business(session, business_id)
-            e164 = normalize_phone(phone, business.default_region)
-            other = await session.scalar(
-                select(Customer.id).where(
-                    Customer.business_id == business_id,
-                    Customer.phone == e164,
-                    Customer.id != customer_id,
+    try:
+        async with db.write() as session:
+            customer = await load_customer(session, business_id, customer_id)
+            if name is not None:
+                customer.name = _clean_name(name)
+            if email is not None:
+                customer.email = _clean_email(email)
+            if notes is not None:
+                customer.notes = notes
+            if phone is not None:
+                business = await load_business(session, business_id)
+                e164 = normalize_phone(phone, business.default_region)
+                other = await session.scalar(
+                    select(Customer.id).where(
+                        Customer.business_id == business_id,
+                        Customer.phone == e164,
+                        Customer.id != customer_id,
+                    )
                 )
-            )
-            if other is not None:
-                raise DuplicateCustomer(other)
-            customer.phone = e164
-        await session.flush()
-        return CustomerInfo.of(customer)
+                if other is not None:
+                    raise DuplicateCustomer(other)
+                customer.phone = e164
+            await session.flush()
+            return CustomerInfo.of(customer)
+    except IntegrityError:
+        # A concurrent create or update took the number after our check (PostgreSQL).
+        found = await find_by_phone(db, business_id, phone) if phone is not None else None
+        if found is None or found.id == customer_id:
+            raise
+        raise DuplicateCustomer(found.id) from None
