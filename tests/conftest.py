@@ -34,6 +34,29 @@ NO_POSTGRES = (
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # 08:00 in New York
 
 
+# LiveKit's server writes its settings into os.environ when it runs; the machine may have some.
+ISOLATED_VARIABLES = (
+    "LIVEKIT_URL",
+    "LIVEKIT_API_KEY",
+    "LIVEKIT_API_SECRET",
+    "GOOGLE_API_KEY",
+    "DATABASE_URL",
+    "BUSINESS_ID",
+    "STAFF_ID",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test sees only the settings it passes, and leaves the environment as it found it."""
+    saved = dict(os.environ)
+    for name in ISOLATED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def postgres_server_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 

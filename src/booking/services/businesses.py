@@ -123,13 +123,7 @@ async def add_closure(
     db: Database, business_id: int, starts_on: date, ends_on: date, reason: str = ""
 ) -> None:
     """Close the whole business for the given local dates (inclusive)."""
-    if ends_on < starts_on:
-        raise InvalidInput("ends_on", "must not be before starts_on")
-    async with db.write() as session:
-        await load_business(session, business_id)
-        session.add(
-            Closure(business_id=business_id, starts_on=starts_on, ends_on=ends_on, reason=reason)
-        )
+    await create_closure(db, business_id, starts_on, ends_on, reason)
 
 
 async def business_for_dialled_number(
@@ -148,3 +142,106 @@ async def business_for_dialled_number(
             return BusinessInfo.of(business) if business else None
         first = await session.scalar(select(Business).order_by(Business.id).limit(1))
         return BusinessInfo.of(first) if first else None
+
+
+_LIMITS = {
+    "slot_step_minutes": (5, 240),
+    "min_notice_minutes": (0, 7 * 24 * 60),
+    "horizon_days": (1, 730),
+    "cancellation_cutoff_minutes": (0, 14 * 24 * 60),
+    "max_call_seconds": (60, 900),
+}
+
+
+async def update_business(db: Database, business_id: int, **changes: object) -> BusinessInfo:
+    """Change settings. A new time zone never moves stored appointments: they are instants."""
+    async with db.write() as session:
+        business = await load_business(session, business_id)
+        region = str(changes.get("default_region") or business.default_region).upper()
+        for field, value in changes.items():
+            if field == "name":
+                if not str(value or "").strip():
+                    raise InvalidInput("name", "must not be empty")
+                business.name = str(value).strip()
+            elif field == "timezone":
+                try:
+                    validate_timezone(str(value))
+                except ValueError as exc:
+                    raise InvalidInput("timezone", str(exc)) from None
+                business.timezone = str(value)
+            elif field == "default_region":
+                if not is_region(str(value)):
+                    raise InvalidInput("default_region", f"{value!r} is not a region code like US")
+                business.default_region = region
+            elif field == "transfer_number":
+                business.transfer_number = (
+                    normalize_phone(str(value), region, "transfer_number") if value else None
+                )
+            elif field == "numbers":
+                wanted = [normalize_phone(str(n), region, "numbers") for n in value or []]  # type: ignore[attr-defined]
+                await _replace_numbers(session, business, wanted)
+            elif field in _LIMITS:
+                low, high = _LIMITS[field]
+                if not isinstance(value, int) or not low <= value <= high:
+                    raise InvalidInput(field, f"must be a whole number from {low} to {high}")
+                setattr(business, field, value)
+            else:
+                raise InvalidInput(field, "is not a business setting")
+        await session.flush()
+        await session.refresh(business, ["numbers", "closures"])
+        return BusinessInfo.of(business)
+
+
+async def _replace_numbers(session: AsyncSession, business: Business, wanted: list[str]) -> None:
+    taken = await session.scalar(
+        select(BusinessNumber.number).where(
+            BusinessNumber.number.in_(wanted), BusinessNumber.business_id != business.id
+        )
+    )
+    if taken is not None:
+        raise InvalidInput("numbers", f"{taken} already rings another business")
+    business.numbers = [n for n in business.numbers if n.number in wanted]
+    have = {n.number for n in business.numbers}
+    business.numbers.extend(
+        BusinessNumber(number=n) for n in dict.fromkeys(wanted) if n not in have
+    )
+
+
+@dataclass(frozen=True)
+class ClosureInfo:
+    id: int
+    starts_on: date
+    ends_on: date
+    reason: str
+
+
+async def list_closures(db: Database, business_id: int) -> list[ClosureInfo]:
+    async with db.read() as session:
+        await load_business(session, business_id)
+        rows = await session.scalars(
+            select(Closure).where(Closure.business_id == business_id).order_by(Closure.starts_on)
+        )
+        return [ClosureInfo(c.id, c.starts_on, c.ends_on, c.reason) for c in rows]
+
+
+async def create_closure(
+    db: Database, business_id: int, starts_on: date, ends_on: date, reason: str = ""
+) -> ClosureInfo:
+    if ends_on < starts_on:
+        raise InvalidInput("ends_on", "must not be before starts_on")
+    async with db.write() as session:
+        await load_business(session, business_id)
+        closure = Closure(
+            business_id=business_id, starts_on=starts_on, ends_on=ends_on, reason=reason
+        )
+        session.add(closure)
+        await session.flush()
+        return ClosureInfo(closure.id, starts_on, ends_on, reason)
+
+
+async def delete_closure(db: Database, business_id: int, closure_id: int) -> None:
+    async with db.write() as session:
+        closure = await session.get(Closure, closure_id)
+        if closure is None or closure.business_id != business_id:
+            raise NotFound("closure", closure_id)
+        await session.delete(closure)

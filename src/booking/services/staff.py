@@ -233,3 +233,129 @@ async def list_services(
             ServiceInfo(s.id, s.business_id, s.name, s.duration_minutes, s.buffer_minutes, s.active)
             for s in await session.scalars(query)
         ]
+
+
+async def update_staff(
+    db: Database,
+    business_id: int,
+    staff_id: int,
+    *,
+    name: str | None = None,
+    active: bool | None = None,
+    service_ids: Sequence[int] | None = None,
+) -> StaffInfo:
+    """Rename, (de)activate or change services. An inactive member keeps their history and
+    appointments but is offered for no new bookings."""
+    async with db.write() as session:
+        staff = await load_staff(session, business_id, staff_id)
+        if name is not None:
+            if not name.strip():
+                raise InvalidInput("name", "must not be empty")
+            staff.name = name.strip()
+        if active is not None:
+            staff.active = active
+        if service_ids is not None:
+            staff.services = await _load_services(session, business_id, service_ids)
+        await session.flush()
+        return StaffInfo.of(staff)
+
+
+@dataclass(frozen=True)
+class OverrideInfo:
+    on_date: date
+    intervals: tuple[Interval, ...]  # empty: day off
+    reason: str
+
+
+async def list_overrides(
+    db: Database, business_id: int, staff_id: int, first: date | None = None
+) -> list[OverrideInfo]:
+    async with db.read() as session:
+        await load_staff(session, business_id, staff_id)
+        query = select(DateOverride).where(DateOverride.staff_id == staff_id)
+        if first is not None:
+            query = query.where(DateOverride.on_date >= first)
+        by_day: dict[date, list[DateOverride]] = {}
+        for row in await session.scalars(
+            query.order_by(DateOverride.on_date, DateOverride.opens_at)
+        ):
+            by_day.setdefault(row.on_date, []).append(row)
+        return [
+            OverrideInfo(
+                day,
+                tuple((r.opens_at, r.closes_at) for r in rows if r.opens_at and r.closes_at),
+                rows[0].reason,
+            )
+            for day, rows in by_day.items()
+        ]
+
+
+async def delete_override(db: Database, business_id: int, staff_id: int, on_date: date) -> None:
+    async with db.write() as session:
+        await load_staff(session, business_id, staff_id)
+        result = await session.execute(
+            delete(DateOverride).where(
+                DateOverride.staff_id == staff_id, DateOverride.on_date == on_date
+            )
+        )
+        if not getattr(result, "rowcount", 0):
+            raise NotFound("override", on_date.isoformat())
+
+
+async def rotate_calendar_key(db: Database, business_id: int, staff_id: int) -> str:
+    """A new secret for the staff member's calendar feed; the old feed URL stops working."""
+    async with db.write() as session:
+        staff = await load_staff(session, business_id, staff_id)
+        staff.calendar_key = secrets.token_urlsafe(24)
+        return staff.calendar_key
+
+
+async def calendar_key_of(db: Database, business_id: int, staff_id: int) -> str:
+    async with db.read() as session:
+        staff = await load_staff(session, business_id, staff_id)
+        return staff.calendar_key or ""
+
+
+async def get_service(db: Database, business_id: int, service_id: int) -> ServiceInfo:
+    async with db.read() as session:
+        service = await session.get(Service, service_id)
+        if service is None or service.business_id != business_id:
+            raise NotFound("service", service_id)
+        return _service_info(service)
+
+
+def _service_info(s: Service) -> ServiceInfo:
+    return ServiceInfo(s.id, s.business_id, s.name, s.duration_minutes, s.buffer_minutes, s.active)
+
+
+async def update_service(
+    db: Database,
+    business_id: int,
+    service_id: int,
+    *,
+    name: str | None = None,
+    duration_minutes: int | None = None,
+    buffer_minutes: int | None = None,
+    active: bool | None = None,
+) -> ServiceInfo:
+    """Change a service; booked appointments keep the times they were booked with."""
+    async with db.write() as session:
+        service = await session.get(Service, service_id)
+        if service is None or service.business_id != business_id:
+            raise NotFound("service", service_id)
+        if name is not None:
+            if not name.strip():
+                raise InvalidInput("name", "must not be empty")
+            service.name = name.strip()
+        if duration_minutes is not None:
+            if not 5 <= duration_minutes <= 720:
+                raise InvalidInput("duration_minutes", "must be between 5 and 720")
+            service.duration_minutes = duration_minutes
+        if buffer_minutes is not None:
+            if not 0 <= buffer_minutes <= 240:
+                raise InvalidInput("buffer_minutes", "must be between 0 and 240")
+            service.buffer_minutes = buffer_minutes
+        if active is not None:
+            service.active = active
+        await session.flush()
+        return _service_info(service)
