@@ -14,6 +14,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from booking import __version__
 from booking.api.appointments import AppointmentController
 from booking.api.auth import require_token
+from booking.api.availability import AvailabilityController
+from booking.api.business import BusinessController
+from booking.api.catalogue import ServiceController
 from booking.api.customers import CustomerController
 from booking.api.health import health
 from booking.api.problems import problem_details_plugin
@@ -39,7 +42,14 @@ def create_app(
 ) -> Litestar:
     api = Router(
         path="/api",
-        route_handlers=[CustomerController, AppointmentController, StaffController],
+        route_handlers=[
+            BusinessController,
+            StaffController,
+            ServiceController,
+            CustomerController,
+            AppointmentController,
+            AvailabilityController,
+        ],
         guards=[require_token],
         security=[{"bearer": []}],
     )

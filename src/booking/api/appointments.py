@@ -1,21 +1,25 @@
-"""Appointment routes kept from the seed: book, and a staff member's free slots."""
+"""Appointments: the seed's booking and slots routes, plus listing, moving, cancelling, marking."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from booking.api.admin_schemas import AppointmentMove, PageOut
 from booking.api.auth import same_business
 from booking.api.schemas import AppointmentCreate, AppointmentOut, SlotOut, SlotsOut
 from booking.api.state import business_id, database, now
-from booking.models import AppointmentSource
+from booking.errors import InvalidInput
+from booking.models import AppointmentSource, AppointmentStatus
 from booking.services import appointments, availability
+from booking.services.appointment_queries import list_appointments
 from booking.services.businesses import get_business
 from booking.services.localtime import parse_date, parse_time
+from booking.services.pagination import PageRequest
 
 
 class AppointmentController(Controller):
@@ -88,3 +92,77 @@ class AppointmentController(Controller):
             duration_minutes=minutes,
             slots=[SlotOut.of(slot) for slot in slots],
         )
+
+    @get("/", summary="List appointments by local date range, staff, customer and status")
+    async def list_appointments(
+        self,
+        request: Request[Any, Any, Any],
+        start_date: Annotated[str | None, Parameter(max_length=10)] = None,
+        end_date: Annotated[str | None, Parameter(max_length=10)] = None,
+        staff_id: Annotated[int | None, Parameter(ge=1)] = None,
+        customer_id: Annotated[int | None, Parameter(ge=1)] = None,
+        status: AppointmentStatus | None = None,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> PageOut[AppointmentOut]:
+        found = await list_appointments(
+            database(request),
+            business_id(request),
+            start_date=parse_date(start_date, "start_date") if start_date else None,
+            end_date=parse_date(end_date, "end_date") if end_date else None,
+            staff_id=staff_id,
+            customer_id=customer_id,
+            status=status,
+            page=PageRequest(page, page_size),
+        )
+        return PageOut[AppointmentOut](
+            items=[AppointmentOut.of(a) for a in found.items],
+            total=found.total,
+            page=found.page,
+            page_size=found.page_size,
+        )
+
+    @get("/{appointment_id:int}", summary="Read an appointment")
+    async def read(self, request: Request[Any, Any, Any], appointment_id: int) -> AppointmentOut:
+        found = await appointments.get_appointment(
+            database(request), business_id(request), appointment_id
+        )
+        return AppointmentOut.of(found)
+
+    @patch("/{appointment_id:int}", summary="Move to a new local date and time (one transaction)")
+    async def move(
+        self, request: Request[Any, Any, Any], appointment_id: int, data: AppointmentMove
+    ) -> AppointmentOut:
+        moved = await appointments.move(
+            database(request),
+            business_id(request),
+            appointment_id,
+            local_date=parse_date(data.appointment_date, "appointment_date"),
+            local_time=parse_time(data.appointment_time, "appointment_time"),
+            staff_id=data.staff_id,
+            now=now(request),
+        )
+        return AppointmentOut.of(moved)
+
+    @post("/{appointment_id:int}/cancel", status_code=200, summary="Cancel an appointment")
+    async def cancel(self, request: Request[Any, Any, Any], appointment_id: int) -> AppointmentOut:
+        cancelled = await appointments.cancel(
+            database(request), business_id(request), appointment_id, now=now(request)
+        )
+        return AppointmentOut.of(cancelled)
+
+    @post(
+        "/{appointment_id:int}/status/{status:str}",
+        status_code=200,
+        summary="Mark completed or no_show",
+    )
+    async def mark(
+        self, request: Request[Any, Any, Any], appointment_id: int, status: str
+    ) -> AppointmentOut:
+        allowed = {AppointmentStatus.COMPLETED.value, AppointmentStatus.NO_SHOW.value}
+        if status not in allowed:
+            raise InvalidInput("status", "must be completed or no_show")
+        marked = await appointments.set_status(
+            database(request), business_id(request), appointment_id, AppointmentStatus(status)
+        )
+        return AppointmentOut.of(marked)

@@ -1,0 +1,251 @@
+"""Bodies of the admin routes (business, staff, services, customers, appointments)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from booking.api.schemas import AppointmentOut, Body, CustomerOut, DateText, Id, TimeText
+from booking.services.businesses import BusinessInfo, ClosureInfo
+from booking.services.staff import OverrideInfo, ServiceInfo, StaffInfo
+
+T = TypeVar("T")
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Phone = Annotated[str, Field(min_length=1, max_length=40)]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class BusinessOut(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    default_region: str
+    numbers: list[str]
+    slot_step_minutes: int
+    min_notice_minutes: int
+    horizon_days: int
+    cancellation_cutoff_minutes: int
+    transfer_number: str | None
+    max_call_seconds: int
+
+    @classmethod
+    def of(cls, info: BusinessInfo) -> BusinessOut:
+        return cls(
+            id=info.id,
+            name=info.name,
+            timezone=info.timezone,
+            default_region=info.default_region,
+            numbers=list(info.numbers),
+            slot_step_minutes=info.slot_step_minutes,
+            min_notice_minutes=info.min_notice_minutes,
+            horizon_days=info.horizon_days,
+            cancellation_cutoff_minutes=info.cancellation_cutoff_minutes,
+            transfer_number=info.transfer_number,
+            max_call_seconds=info.max_call_seconds,
+        )
+
+
+class BusinessUpdate(Body):
+    name: Name | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    default_region: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    numbers: Annotated[list[Phone], Field(max_length=20)] | None = None
+    slot_step_minutes: int | None = None
+    min_notice_minutes: int | None = None
+    horizon_days: int | None = None
+    cancellation_cutoff_minutes: int | None = None
+    transfer_number: Annotated[str, Field(max_length=40)] | None = None
+    max_call_seconds: int | None = None
+
+
+class ClosureIn(Body):
+    starts_on: date
+    ends_on: date | None = None
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class ClosureOut(BaseModel):
+    id: int
+    starts_on: date
+    ends_on: date
+    reason: str
+
+    @classmethod
+    def of(cls, info: ClosureInfo) -> ClosureOut:
+        return cls(id=info.id, starts_on=info.starts_on, ends_on=info.ends_on, reason=info.reason)
+
+
+class IntervalIn(BaseModel):
+    opens_at: time
+    closes_at: time
+
+
+class DayHours(BaseModel):
+    weekday: Weekday
+    intervals: Annotated[list[IntervalIn], Field(max_length=12)]
+
+
+class HoursIn(Body):
+    days: Annotated[list[DayHours], Field(max_length=7)]
+
+    def as_weekday_map(self) -> dict[int, list[tuple[time, time]]]:
+        hours: dict[int, list[tuple[time, time]]] = {}
+        for day in self.days:
+            hours.setdefault(WEEKDAYS.index(day.weekday), []).extend(
+                (i.opens_at, i.closes_at) for i in day.intervals
+            )
+        return hours
+
+
+class HoursOut(BaseModel):
+    days: list[DayHours]
+
+    @classmethod
+    def of(cls, info: StaffInfo) -> HoursOut:
+        return cls(
+            days=[
+                DayHours(
+                    weekday=WEEKDAYS[day],  # type: ignore[arg-type]
+                    intervals=[IntervalIn(opens_at=o, closes_at=c) for o, c in intervals],
+                )
+                for day, intervals in info.weekly_hours.items()
+            ]
+        )
+
+
+class StaffIn(Body):
+    name: Name
+    service_ids: Annotated[list[Id], Field(max_length=100)] = []
+    hours: HoursIn | None = None
+
+
+class StaffUpdate(Body):
+    name: Name | None = None
+    active: bool | None = None
+    service_ids: Annotated[list[Id], Field(max_length=100)] | None = None
+
+
+class StaffOut(BaseModel):
+    id: int
+    name: str
+    active: bool
+    service_ids: list[int]
+    hours: HoursOut
+
+    @classmethod
+    def of(cls, info: StaffInfo) -> StaffOut:
+        return cls(
+            id=info.id,
+            name=info.name,
+            active=info.active,
+            service_ids=list(info.service_ids),
+            hours=HoursOut.of(info),
+        )
+
+
+class ServicesOfStaff(Body):
+    service_ids: Annotated[list[Id], Field(max_length=100)]
+
+
+class OverrideIn(Body):
+    date: date
+    intervals: Annotated[list[IntervalIn], Field(max_length=12)] = []
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class OverrideOut(BaseModel):
+    date: date
+    closed: bool
+    intervals: list[IntervalIn]
+    reason: str
+
+    @classmethod
+    def of(cls, info: OverrideInfo) -> OverrideOut:
+        return cls(
+            date=info.on_date,
+            closed=not info.intervals,
+            intervals=[IntervalIn(opens_at=o, closes_at=c) for o, c in info.intervals],
+            reason=info.reason,
+        )
+
+
+class CalendarFeedOut(BaseModel):
+    url: str
+
+
+class ServiceIn(Body):
+    name: Name
+    duration_minutes: Annotated[int, Field(ge=5, le=720)]
+    buffer_minutes: Annotated[int, Field(ge=0, le=240)] = 0
+
+
+class ServiceUpdate(Body):
+    name: Name | None = None
+    duration_minutes: Annotated[int, Field(ge=5, le=720)] | None = None
+    buffer_minutes: Annotated[int, Field(ge=0, le=240)] | None = None
+    active: bool | None = None
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    duration_minutes: int
+    buffer_minutes: int
+    active: bool
+
+    @classmethod
+    def of(cls, info: ServiceInfo) -> ServiceOut:
+        return cls(
+            id=info.id,
+            name=info.name,
+            duration_minutes=info.duration_minutes,
+            buffer_minutes=info.buffer_minutes,
+            active=info.active,
+        )
+
+
+class CustomerUpdate(Body):
+    name: Name | None = None
+    phone: Phone | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    notes: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class CustomerDetailOut(CustomerOut):
+    appointments: list[AppointmentOut]
+
+
+class AppointmentMove(Body):
+    appointment_date: DateText
+    appointment_time: TimeText
+    staff_id: Id | None = None
+
+
+class AvailabilityOut(BaseModel):
+    timezone: str
+    start_date: str
+    end_date: str
+    duration_minutes: int
+    slots: list[AvailabilitySlot]
+
+
+class AvailabilitySlot(BaseModel):
+    date: str
+    time: str
+    starts_at: datetime
+    ends_at: datetime
+    staff_id: int
+    staff_name: str
+
+
+AvailabilityOut.model_rebuild()

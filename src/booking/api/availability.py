@@ -1,0 +1,67 @@
+"""Free times for admins: a staff member, or a service across staff, over a date range."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+
+from booking.api.admin_schemas import AvailabilityOut, AvailabilitySlot
+from booking.api.state import business_id, database, now
+from booking.services import availability
+from booking.services.businesses import get_business
+from booking.services.localtime import parse_date
+
+
+class AvailabilityController(Controller):
+    path = "/availability"
+    tags = ["availability"]
+
+    @get("/", summary="Free start times in local time, with the UTC instant beside each")
+    async def free_times(
+        self,
+        request: Request[Any, Any, Any],
+        start_date: Annotated[str, Parameter(max_length=10)],
+        end_date: Annotated[str | None, Parameter(max_length=10)] = None,
+        staff_id: Annotated[int | None, Parameter(ge=1)] = None,
+        service_id: Annotated[int | None, Parameter(ge=1)] = None,
+        duration_minutes: Annotated[int | None, Parameter(ge=5, le=720)] = None,
+    ) -> AvailabilityOut:
+        db, owner = database(request), business_id(request)
+        first = parse_date(start_date, "start_date")
+        last = parse_date(end_date, "end_date") if end_date else first
+        slots = await availability.find_slots(
+            db,
+            owner,
+            start_date=first,
+            end_date=last,
+            staff_id=staff_id,
+            service_id=service_id,
+            duration_minutes=duration_minutes,
+            now=now(request),
+        )
+        business = await get_business(db, owner)
+        minutes = (
+            int((slots[0].ends_at - slots[0].starts_at) / timedelta(minutes=1))
+            if slots
+            else duration_minutes or availability.DEFAULT_DURATION_MINUTES
+        )
+        return AvailabilityOut(
+            timezone=business.timezone,
+            start_date=first.isoformat(),
+            end_date=last.isoformat(),
+            duration_minutes=minutes,
+            slots=[
+                AvailabilitySlot(
+                    date=s.local_date.isoformat(),
+                    time=s.local_time.strftime("%H:%M"),
+                    starts_at=s.starts_at,
+                    ends_at=s.ends_at,
+                    staff_id=s.staff_id,
+                    staff_name=s.staff_name,
+                )
+                for s in slots
+            ],
+        )
