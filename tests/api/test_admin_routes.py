@@ -1,0 +1,368 @@
+"""The admin API: a business set up and run over HTTP, with stored rows checked."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from booking.models import Appointment, AppointmentStatus, Call, Customer, Message, ToolCall
+from booking.services import calls
+
+PROBLEM = "application/problem+json"
+
+
+async def book(client, auth, shop, **changes):
+    body = {
+        "business_id": shop.business_id,
+        "customer_id": shop.ada,
+        "staff_id": shop.sam,
+        "appointment_date": "2026-12-01",
+        "appointment_time": "10:00",
+        "duration_minutes": 30,
+        **changes,
+    }
+    response = await client.post("/api/appointments", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_business_settings_read_and_update(client, shop, auth):
+    """Settings are read and changed; a bad value is 422 naming its field."""
+    read = await client.get("/api/business", headers=auth)
+    assert read.status_code == 200
+    assert read.json()["timezone"] == "America/New_York"
+    changed = await client.patch(
+        "/api/business",
+        json={"name": "Renamed Salon", "slot_step_minutes": 30, "numbers": ["212-555-0101"]},
+        headers=auth,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "Renamed Salon"
+    assert changed.json()["numbers"] == ["+12125550101"]
+    bad = await client.patch("/api/business", json={"timezone": "Mars/Olympus"}, headers=auth)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "timezone"
+    bad_step = await client.patch("/api/business", json={"slot_step_minutes": 1}, headers=auth)
+    assert bad_step.json()["errors"][0]["field"] == "slot_step_minutes"
+
+
+async def test_changing_time_zone_keeps_instants(client, db, shop, auth):
+    """A new time zone never moves an appointment's instant; only its local reading changes."""
+    booked = await book(client, auth, shop)
+    await client.patch("/api/business", json={"timezone": "Europe/London"}, headers=auth)
+    read = await client.get(f"/api/appointments/{booked['id']}", headers=auth)
+    assert read.json()["starts_at"] == booked["starts_at"] == "2026-12-01T15:00:00Z"
+    assert read.json()["appointment_time"] == "15:00"
+
+
+async def test_closures_remove_availability(client, shop, auth):
+    """A closure makes the business's days unavailable; removing it reopens them."""
+    created = await client.post(
+        "/api/business/closures",
+        json={"starts_on": "2026-12-01", "ends_on": "2026-12-02", "reason": "Holiday"},
+        headers=auth,
+    )
+    assert created.status_code == 201
+    free = await client.get(
+        "/api/availability",
+        params={"start_date": "2026-12-01", "end_date": "2026-12-03"},
+        headers=auth,
+    )
+    assert {s["date"] for s in free.json()["slots"]} == {"2026-12-03"}
+    listed = await client.get("/api/business/closures", headers=auth)
+    assert [c["reason"] for c in listed.json()] == ["Holiday"]
+    gone = await client.delete(f"/api/business/closures/{created.json()['id']}", headers=auth)
+    assert gone.status_code == 204
+    backwards = await client.post(
+        "/api/business/closures",
+        json={"starts_on": "2026-12-05", "ends_on": "2026-12-01"},
+        headers=auth,
+    )
+    assert backwards.status_code == 422
+
+
+async def test_staff_lifecycle_hours_and_overrides(client, shop, auth):
+    """Create a member with hours; replace hours; a day off and special hours; deactivate."""
+    created = await client.post(
+        "/api/staff",
+        json={
+            "name": "Robin",
+            "service_ids": [shop.trim],
+            "hours": {
+                "days": [
+                    {
+                        "weekday": "tuesday",
+                        "intervals": [
+                            {"opens_at": "09:00", "closes_at": "12:00"},
+                            {"opens_at": "13:00", "closes_at": "15:00"},
+                        ],
+                    }
+                ]
+            },
+        },
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    robin = created.json()["id"]
+    overlapping = await client.put(
+        f"/api/staff/{robin}/hours",
+        json={
+            "days": [
+                {
+                    "weekday": "monday",
+                    "intervals": [
+                        {"opens_at": "09:00", "closes_at": "12:00"},
+                        {"opens_at": "11:00", "closes_at": "13:00"},
+                    ],
+                }
+            ]
+        },
+        headers=auth,
+    )
+    assert overlapping.status_code == 422
+    hours = await client.get(f"/api/staff/{robin}/hours", headers=auth)
+    assert [d["weekday"] for d in hours.json()["days"]] == ["tuesday"]
+    day_off = await client.post(
+        f"/api/staff/{robin}/overrides", json={"date": "2026-12-01"}, headers=auth
+    )
+    assert day_off.status_code == 201 and day_off.json()["closed"] is True
+    free = await client.get(
+        "/api/availability", params={"start_date": "2026-12-01", "staff_id": robin}, headers=auth
+    )
+    assert free.json()["slots"] == []
+    special = await client.post(
+        f"/api/staff/{robin}/overrides",
+        json={"date": "2026-12-01", "intervals": [{"opens_at": "16:00", "closes_at": "17:00"}]},
+        headers=auth,
+    )
+    assert special.json()["closed"] is False
+    free = await client.get(
+        "/api/availability", params={"start_date": "2026-12-01", "staff_id": robin}, headers=auth
+    )
+    assert [s["time"] for s in free.json()["slots"]] == ["16:00", "16:15", "16:30"]
+    removed = await client.delete(f"/api/staff/{robin}/overrides/2026-12-01", headers=auth)
+    assert removed.status_code == 204
+    deactivated = await client.delete(f"/api/staff/{robin}", headers=auth)
+    assert deactivated.json()["active"] is False
+    free = await client.get(
+        "/api/availability", params={"start_date": "2026-12-01", "staff_id": robin}, headers=auth
+    )
+    assert free.json()["slots"] == []
+    listed = await client.get("/api/staff", headers=auth)
+    assert robin not in [m["id"] for m in listed.json()]
+    everyone = await client.get("/api/staff", params={"include_inactive": "true"}, headers=auth)
+    assert robin in [m["id"] for m in everyone.json()]
+
+
+async def test_services_create_update_retire(client, shop, auth):
+    """Services are created, changed and retired; bad durations name the field."""
+    created = await client.post(
+        "/api/services", json={"name": "Shave", "duration_minutes": 20}, headers=auth
+    )
+    assert created.status_code == 201
+    service = created.json()["id"]
+    changed = await client.patch(
+        f"/api/services/{service}", json={"buffer_minutes": 5}, headers=auth
+    )
+    assert changed.json()["buffer_minutes"] == 5
+    bad = await client.post(
+        "/api/services", json={"name": "Forever", "duration_minutes": 9999}, headers=auth
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "duration_minutes"
+    retired = await client.delete(f"/api/services/{service}", headers=auth)
+    assert retired.json()["active"] is False
+    names = [s["name"] for s in (await client.get("/api/services", headers=auth)).json()]
+    assert "Shave" not in names
+
+
+async def test_book_by_service_uses_its_duration_and_buffer(client, shop, auth):
+    """Booking by service_id takes the service's duration; its buffer blocks the next start."""
+    booked = await book(client, auth, shop, service_id=shop.haircut, duration_minutes=None)
+    assert booked["duration_minutes"] == 30 and booked["service_name"] == "Haircut"
+    free = await client.get(
+        "/api/availability",
+        params={"start_date": "2026-12-01", "staff_id": shop.sam, "duration_minutes": 30},
+        headers=auth,
+    )
+    times = [s["time"] for s in free.json()["slots"]]
+    assert "10:30" not in times and "10:45" in times
+
+
+async def test_customer_search_and_pagination(client, db, shop, auth):
+    """Customers are found by name or by phone in any format, a page at a time."""
+    for n in range(5):
+        await client.post(
+            "/api/customers",
+            json={"business_id": shop.business_id, "phone": f"+1212555012{n}", "name": f"Zed {n}"},
+            headers=auth,
+        )
+    page = await client.get(
+        "/api/customers", params={"q": "zed", "page": 2, "page_size": 2}, headers=auth
+    )
+    assert page.json()["total"] == 5
+    assert [c["name"] for c in page.json()["items"]] == ["Zed 2", "Zed 3"]
+    by_phone = await client.get("/api/customers", params={"q": "(212) 555-0123"}, headers=auth)
+    assert [c["name"] for c in by_phone.json()["items"]] == ["Zed 3"]
+    too_big = await client.get("/api/customers", params={"page_size": 1000}, headers=auth)
+    assert too_big.status_code in (400, 422)
+
+
+async def test_customer_read_update(client, shop, auth):
+    """A customer is read with their appointments and updated; a taken phone is 409."""
+    booked = await book(client, auth, shop)
+    read = await client.get(f"/api/customers/{shop.ada}", headers=auth)
+    assert [a["id"] for a in read.json()["appointments"]] == [booked["id"]]
+    changed = await client.patch(
+        f"/api/customers/{shop.ada}", json={"email": "ada@example.com"}, headers=auth
+    )
+    assert changed.json()["email"] == "ada@example.com"
+    other = await client.post(
+        "/api/customers",
+        json={"business_id": shop.business_id, "phone": "+12125550133", "name": "Other"},
+        headers=auth,
+    )
+    clash = await client.patch(
+        f"/api/customers/{other.json()['id']}", json={"phone": "234-567-8900"}, headers=auth
+    )
+    assert clash.status_code == 409
+    bad_email = await client.patch(
+        f"/api/customers/{shop.ada}", json={"email": "not-an-email"}, headers=auth
+    )
+    assert bad_email.status_code == 422 and bad_email.json()["errors"][0]["field"] == "email"
+
+
+async def test_erasing_a_customer_removes_everything_naming_them(client, db, shop, auth):
+    """Deleting a customer removes their record, call numbers, transcripts, tool arguments,
+    messages and idempotency answers; future bookings are cancelled, past ones kept nameless."""
+    future = await book(client, auth, shop)
+    retried = await client.post(
+        "/api/appointments",
+        json={
+            "business_id": shop.business_id,
+            "customer_id": shop.ada,
+            "staff_id": shop.alex,
+            "appointment_date": "2026-12-02",
+            "appointment_time": "11:00",
+        },
+        headers={**auth, "Idempotency-Key": "erase-me"},
+    )
+    assert retried.status_code == 201
+    call_id = await calls.start_call(
+        db,
+        shop.business_id,
+        room_name="r",
+        caller_number="+12345678900",
+        dialled_number=None,
+        customer_id=shop.ada,
+        verified=True,
+    )
+    await calls.append_transcript(db, call_id, [{"role": "user", "text": "I'm Ada"}])
+    await calls.record_tool_call(
+        db,
+        call_id,
+        name="create_new_customer",
+        arguments={"name": "Ada"},
+        result="ok",
+        error=None,
+        latency_ms=1.0,
+    )
+    await calls.take_message(
+        db,
+        shop.business_id,
+        body="call me",
+        customer_id=shop.ada,
+        callback_number="+12345678900",
+        call_id=call_id,
+    )
+    erased = await client.delete(f"/api/customers/{shop.ada}", headers=auth)
+    assert erased.status_code == 204
+    async with db.read() as session:
+        assert await session.get(Customer, shop.ada) is None
+        call = await session.get(Call, call_id)
+        assert call.caller_number is None and call.transcript == [] and call.customer_id is None
+        tool_row = (await session.scalars(select(ToolCall))).one()
+        assert tool_row.arguments is None and tool_row.result is None
+        assert await session.scalar(select(func.count()).select_from(Message)) == 0
+        appointment = await session.get(Appointment, future["id"])
+        assert appointment.customer_id is None
+        assert appointment.status == AppointmentStatus.CANCELLED
+        from booking.models import IdempotencyRecord
+
+        assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    assert (await client.get(f"/api/customers/{shop.ada}", headers=auth)).status_code == 404
+
+
+async def test_appointment_list_move_cancel_and_mark(client, db, shop, auth):
+    """Appointments are listed by local date and staff, moved, cancelled and marked."""
+    first = await book(client, auth, shop)
+    second = await book(client, auth, shop, appointment_time="11:00")
+    await book(client, auth, shop, appointment_date="2026-12-03", staff_id=shop.alex)
+    listed = await client.get(
+        "/api/appointments",
+        params={"start_date": "2026-12-01", "end_date": "2026-12-01", "staff_id": shop.sam},
+        headers=auth,
+    )
+    assert [a["id"] for a in listed.json()["items"]] == [first["id"], second["id"]]
+    moved = await client.patch(
+        f"/api/appointments/{first['id']}",
+        json={"appointment_date": "2026-12-01", "appointment_time": "14:00"},
+        headers=auth,
+    )
+    assert moved.status_code == 200 and moved.json()["appointment_time"] == "14:00"
+    clash = await client.patch(
+        f"/api/appointments/{first['id']}",
+        json={"appointment_date": "2026-12-01", "appointment_time": "11:00"},
+        headers=auth,
+    )
+    assert clash.status_code == 409
+    still = await client.get(f"/api/appointments/{first['id']}", headers=auth)
+    assert still.json()["appointment_time"] == "14:00"
+    cancelled = await client.post(f"/api/appointments/{second['id']}/cancel", headers=auth)
+    assert cancelled.json()["status"] == "cancelled"
+    again = await client.post(f"/api/appointments/{second['id']}/cancel", headers=auth)
+    assert again.status_code == 409
+    marked = await client.post(f"/api/appointments/{first['id']}/status/no_show", headers=auth)
+    assert marked.json()["status"] == "no_show"
+    bad = await client.post(f"/api/appointments/{first['id']}/status/booked", headers=auth)
+    assert bad.status_code == 422
+    only_cancelled = await client.get(
+        "/api/appointments", params={"status": "cancelled"}, headers=auth
+    )
+    assert [a["id"] for a in only_cancelled.json()["items"]] == [second["id"]]
+
+
+async def test_availability_for_a_service_across_staff(client, shop, auth):
+    """Asking for a service searches every active member who performs it, in local time."""
+    free = await client.get(
+        "/api/availability",
+        params={"start_date": "2026-12-01", "service_id": shop.colour},
+        headers=auth,
+    )
+    assert free.status_code == 200
+    assert {s["staff_name"] for s in free.json()["slots"]} == {"Alex"}
+    assert free.json()["duration_minutes"] == 90
+    first = free.json()["slots"][0]
+    assert first["time"] == "10:00" and first["starts_at"] == "2026-12-01T15:00:00Z"
+
+
+async def test_unknown_and_foreign_ids_are_404(client, db, shop, auth):
+    """Unknown ids, and ids belonging to another business, are 404 on every read route."""
+    from booking.services import businesses, staff, tokens
+
+    other = await businesses.create_business(db, name="Other", timezone="UTC", region="GB")
+    other_staff = await staff.create_staff(db, other.id, "Kim")
+    for path in [
+        f"/api/staff/{other_staff.id}",
+        f"/api/staff/{other_staff.id}/hours",
+        "/api/staff/999999",
+        "/api/services/999999",
+        "/api/customers/999999",
+        "/api/appointments/999999",
+    ]:
+        response = await client.get(path, headers=auth)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith(PROBLEM)
+    other_token = (await tokens.create_token(db, other.id, "x")).secret
+    theirs = await client.get(
+        f"/api/customers/{shop.ada}", headers={"Authorization": f"Bearer {other_token}"}
+    )
+    assert theirs.status_code == 404
