@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from livekit.agents import Agent, RunContext, StopResponse, ToolError, function_tool
 
-from booking import errors
+from booking import errors, metrics
 from booking.agent.prompts import build_instructions, greeting_instructions
 from booking.agent.sentences import sentence_for
 from booking.agent.speech import spoken_date, spoken_slot
@@ -90,8 +90,9 @@ class Receptionist(Agent):
             error = sentence_for(exc)
             raise ToolError(error) from None
         finally:
-            latency_ms = (clock_time.perf_counter() - started) * 1000
-            await self._log_tool(name, arguments, result, error, latency_ms)
+            elapsed = clock_time.perf_counter() - started
+            metrics.TOOL_LATENCY.labels(tool=name).observe(elapsed)
+            await self._log_tool(name, arguments, result, error, elapsed * 1000)
 
     async def _log_tool(
         self,

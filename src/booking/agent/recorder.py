@@ -12,6 +12,7 @@ from typing import Any
 
 from livekit.agents import AgentSession, CloseEvent, CloseReason, ConversationItemAddedEvent
 
+from booking import metrics
 from booking.agent.state import CallState
 from booking.logging import get_logger
 from booking.models import CallOutcome
@@ -30,6 +31,7 @@ class CallRecorder:
         self.finished = asyncio.Event()
         self._finishing: asyncio.Future[None] | None = None
         self._closing: asyncio.Future[None] | None = None
+        metrics.CALLS_IN_PROGRESS.inc()
         session.on("conversation_item_added", self._on_item)
         session.on("close", self._on_close)
 
@@ -73,6 +75,8 @@ class CallRecorder:
 
     async def _finish(self) -> None:
         self.finished.set()
+        metrics.CALLS_IN_PROGRESS.dec()
+        metrics.CALLS.labels(outcome=self.outcome().value).inc()
         self._queue.put_nowait(None)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._writer, timeout=self.state.bridge.timeout)

@@ -10,19 +10,37 @@ from litestar import Litestar, Router
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from booking import __version__
+from booking import metrics as _product_metrics  # noqa: F401  (registers the counters)
 from booking.api.appointments import AppointmentController
 from booking.api.auth import require_token
 from booking.api.availability import AvailabilityController
 from booking.api.business import BusinessController
+from booking.api.calendar_feed import CalendarFeedController, calendar_feed
+from booking.api.calls import CallController, MessageController
 from booking.api.catalogue import ServiceController
 from booking.api.customers import CustomerController
 from booking.api.health import health
 from booking.api.problems import problem_details_plugin
 from booking.api.staff import StaffController
+from booking.api.throttle import FailedAuthThrottle
+from booking.api.tokens import TokenController
 from booking.db import Database
 from booking.models import utcnow
+
+# HTTP latency by route template (never the raw path: no ids or phone numbers in labels).
+PROMETHEUS = PrometheusConfig(
+    app_name="booking", prefix="booking", group_path=True, exclude=["/metrics"]
+)
+
+
+class MetricsController(PrometheusController):
+    """`GET /metrics`: open, Prometheus text format, no personal data. The product's own
+    counters (`booking.metrics`) are registered on import, so they show before first use."""
+
+    path = "/metrics"
 
 
 @dataclass
@@ -49,13 +67,18 @@ def create_app(
             CustomerController,
             AppointmentController,
             AvailabilityController,
+            TokenController,
+            CallController,
+            MessageController,
+            CalendarFeedController,
         ],
         guards=[require_token],
         security=[{"bearer": []}],
     )
     app = Litestar(
-        route_handlers=[health, api],
+        route_handlers=[health, MetricsController, api, calendar_feed],
         plugins=[problem_details_plugin()],
+        middleware=[PROMETHEUS.middleware],
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="booking",
@@ -73,4 +96,5 @@ def create_app(
     app.state.db = db
     app.state.lifecycle = lifecycle or Lifecycle()
     app.state.clock = clock
+    app.state.auth_throttle = FailedAuthThrottle()
     return app

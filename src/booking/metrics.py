@@ -1,0 +1,19 @@
+"""Prometheus metrics of the product. No labels carry personal data: tools, outcomes, sources.
+
+Served at `/metrics` with Litestar's Prometheus plugin, which also records HTTP latency.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CALLS_IN_PROGRESS = Gauge("booking_calls_in_progress", "Phone calls being handled now")
+CALLS = Counter("booking_calls_total", "Finished phone calls by outcome", ["outcome"])
+TOOL_LATENCY = Histogram(
+    "booking_tool_latency_seconds",
+    "Time a phone tool took, errors included",
+    ["tool"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BOOKINGS = Counter("booking_bookings_total", "Appointments booked", ["source"])
+REFUSALS = Counter("booking_refusals_total", "Bookings refused", ["source", "reason"])
