@@ -7,9 +7,11 @@ progress finish (bounded by DRAIN_TIMEOUT_SECONDS), then HTTP stops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
+import httpx
 import uvicorn
 
 from booking.api.app import Lifecycle, create_app
@@ -17,7 +19,7 @@ from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
 from booking.migrate import schema_state
-from booking.services import calls
+from booking.services import calls, webhooks
 
 log = get_logger(__name__)
 
@@ -32,10 +34,9 @@ class _QuietSignalsServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # uvicorn < 0.29 name
         return None
 
-    def capture_signals(self):  # type: ignore[no-untyped-def, override]
-        import contextlib
-
-        return contextlib.nullcontext()
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def ensure_schema_current(db: Database) -> None:
@@ -58,6 +59,17 @@ async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
         except Exception:
             log.warning("transcript purge failed; will retry")
         await asyncio.sleep(24 * 3600)
+
+
+async def _deliver_webhooks_forever(db: Database, interval: float = 1.0) -> None:
+    """Send due webhook deliveries from the outbox; a receiver that is down is retried later."""
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        while True:
+            try:
+                await webhooks.deliver_due(db, client)
+            except Exception:
+                log.warning("webhook delivery round failed; will retry")
+            await asyncio.sleep(interval)
 
 
 async def serve(
@@ -85,18 +97,18 @@ async def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         http_task = asyncio.create_task(http.serve(), name="http")
-        agent_task = (
-            asyncio.create_task(agent_runner(db, lifecycle, stop), name="agent")
-            if agent_runner
-            else None
+        agent_task: asyncio.Future[None] | None = (
+            asyncio.ensure_future(agent_runner(db, lifecycle, stop)) if agent_runner else None
         )
         purge_task = asyncio.create_task(
             _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
         )
+        webhook_task = asyncio.create_task(_deliver_webhooks_forever(db), name="webhooks")
         log.info("serving", url=f"http://{host}:{port}", agent=lifecycle.agent)
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         purge_task.cancel()
+        webhook_task.cancel()
         lifecycle.status = "draining"
         log.info("stopping", phase="draining calls")
         if agent_task is not None:

@@ -139,7 +139,7 @@ class Receptionist(Agent):
 
     @function_tool
     async def create_new_customer(
-        self, context: RunContext, name: str, phone_number: str | None = None
+        self, context: RunContext[CallState], name: str, phone_number: str | None = None
     ) -> str:
         """Save a new caller's name so they can book. Read the name back to the caller first.
 
@@ -189,7 +189,7 @@ class Receptionist(Agent):
     @function_tool
     async def check_availability(
         self,
-        context: RunContext,
+        context: RunContext[CallState],
         date: str,
         end_date: str | None = None,
         part_of_day: PartOfDay = "any",
@@ -310,7 +310,7 @@ class Receptionist(Agent):
         return service_id, service_label, staff_id
 
     @function_tool
-    async def book_appointment(self, context: RunContext, option_id: str) -> str:
+    async def book_appointment(self, context: RunContext[CallState], option_id: str) -> str:
         """Book one of the options that check_availability returned in this call. Read the
         option back to the caller and get their yes before calling this.
 
@@ -374,7 +374,7 @@ class Receptionist(Agent):
         return "Offer one of these instead:\n" + text
 
     @function_tool
-    async def list_my_appointments(self, context: RunContext) -> str:
+    async def list_my_appointments(self, context: RunContext[CallState]) -> str:
         """List the caller's upcoming appointments, with their appointment numbers."""
 
         async def work() -> str:
@@ -392,7 +392,7 @@ class Receptionist(Agent):
 
     @function_tool
     async def reschedule_appointment(
-        self, context: RunContext, appointment_id: int, option_id: str
+        self, context: RunContext[CallState], appointment_id: int, option_id: str
     ) -> str:
         """Move one of the caller's appointments to a time offered by check_availability.
 
@@ -435,7 +435,7 @@ class Receptionist(Agent):
         )
 
     @function_tool
-    async def cancel_appointment(self, context: RunContext, appointment_id: int) -> str:
+    async def cancel_appointment(self, context: RunContext[CallState], appointment_id: int) -> str:
         """Cancel one of the caller's appointments after they confirm.
 
         Args:
@@ -466,7 +466,7 @@ class Receptionist(Agent):
     @function_tool
     async def take_message(
         self,
-        context: RunContext,
+        context: RunContext[CallState],
         message: str,
         caller_name: str | None = None,
         callback_number: str | None = None,
@@ -511,7 +511,7 @@ class Receptionist(Agent):
         )
 
     @function_tool
-    async def transfer_to_human(self, context: RunContext) -> str:
+    async def transfer_to_human(self, context: RunContext[CallState]) -> str:
         """Transfer the caller to a person at the business, when they ask for one or you cannot
         help. Tell the caller you are transferring them before calling this."""
 
@@ -528,7 +528,7 @@ class Receptionist(Agent):
         return await self._run("transfer_to_human", {}, work)
 
     @function_tool
-    async def end_call(self, context: RunContext) -> None:
+    async def end_call(self, context: RunContext[CallState]) -> None:
         """Hang up. Call this only after you have said goodbye and the caller needs nothing else."""
 
         async def work() -> str:
@@ -549,11 +549,12 @@ def _describe(appointment: AppointmentInfo) -> str:
 def _match(spoken: str, names: dict[int, str]) -> int | None:
     """The id whose name matches what was said: exact, then prefix, then containment."""
     wanted = " ".join(spoken.lower().split())
-    for check in (
+    checks: list[Callable[[str], bool]] = [
         lambda name: name == wanted,
         lambda name: name.startswith(wanted) or wanted.startswith(name),
         lambda name: wanted in name or name in wanted,
-    ):
+    ]
+    for check in checks:
         found = [i for i, name in names.items() if check(name.lower())]
         if len(found) == 1:
             return found[0]

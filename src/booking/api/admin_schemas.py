@@ -115,7 +115,7 @@ class HoursOut(BaseModel):
         return cls(
             days=[
                 DayHours(
-                    weekday=WEEKDAYS[day],  # type: ignore[arg-type]
+                    weekday=WEEKDAYS[day],
                     intervals=[IntervalIn(opens_at=o, closes_at=c) for o, c in intervals],
                 )
                 for day, intervals in info.weekly_hours.items()

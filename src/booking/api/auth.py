@@ -17,7 +17,7 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="booking"'}
 
 
 async def require_token(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """Admit a live token of some business; too many failures from one address get 429."""
     throttle: FailedAuthThrottle = connection.app.state.auth_throttle

@@ -8,6 +8,12 @@ from booking.models.customer import Customer
 from booking.models.service import Service
 from booking.models.staff import DateOverride, Staff, WeeklyHours, staff_services
 from booking.models.token import ApiToken, IdempotencyRecord
+from booking.models.webhook import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ApiToken",
@@ -22,12 +28,16 @@ __all__ = [
     "Closure",
     "Customer",
     "DateOverride",
+    "DeliveryStatus",
     "IdempotencyRecord",
     "Message",
     "Service",
     "Staff",
     "ToolCall",
     "UTCDateTime",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WeeklyHours",
     "staff_services",
     "utcnow",

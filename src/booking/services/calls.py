@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from booking.db import Database
 from booking.errors import InvalidInput, NotFound
 from booking.models import Call, CallOutcome, Message, ToolCall
+from booking.services import webhooks
 from booking.services.businesses import load_business
 
 MAX_MESSAGE = 2000
@@ -153,6 +154,19 @@ async def take_message(
         )
         session.add(message)
         await session.flush()
+        await webhooks.enqueue(
+            session,
+            business_id,
+            "message.taken",
+            {
+                "message_id": message.id,
+                "caller_name": message.caller_name,
+                "callback_number": callback_number,
+                "customer_id": customer_id,
+                "call_id": call_id,
+                "body": text,
+            },
+        )
         return MessageInfo(
             message.id,
             business_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from booking.db import Database
 from booking.errors import InvalidInput
@@ -35,7 +35,7 @@ async def search_customers(
             name_match = func.lower(Customer.name).like(
                 f"%{_escape_like(text.lower())}%", escape="\\"
             )
-            matches = [name_match]
+            matches: list[ColumnElement[bool]] = [name_match]
             if phone:
                 matches.append(Customer.phone == phone)
             elif len(digits) >= 4:

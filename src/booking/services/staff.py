@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -82,7 +82,7 @@ async def create_staff(
     business_id: int,
     name: str,
     *,
-    weekly_hours: dict[int, Sequence[Interval]] | None = None,
+    weekly_hours: Mapping[int, Sequence[Interval]] | None = None,
     service_ids: Sequence[int] = (),
 ) -> StaffInfo:
     if not name.strip():
@@ -119,7 +119,7 @@ async def _load_services(
 
 
 async def _replace_hours(
-    session: AsyncSession, staff: Staff, weekly_hours: dict[int, Sequence[Interval]]
+    session: AsyncSession, staff: Staff, weekly_hours: Mapping[int, Sequence[Interval]]
 ) -> None:
     for weekday in weekly_hours:
         if not 0 <= weekday <= 6:
@@ -133,7 +133,7 @@ async def _replace_hours(
 
 
 async def set_weekly_hours(
-    db: Database, business_id: int, staff_id: int, weekly_hours: dict[int, Sequence[Interval]]
+    db: Database, business_id: int, staff_id: int, weekly_hours: Mapping[int, Sequence[Interval]]
 ) -> StaffInfo:
     """Replace a staff member's weekly hours as a whole (weekday 0 = Monday)."""
     async with db.write() as session:
