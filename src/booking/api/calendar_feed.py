@@ -1,0 +1,117 @@
+"""Each staff member's iCalendar feed: open, its secret key in the URL (calendar apps send no
+headers), and the token-guarded routes that show the feed's URL and rotate its key."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone, vDuration
+from litestar import Controller, Request, Response, get, post
+from litestar.status_codes import HTTP_200_OK
+
+from booking.api.admin_schemas import CalendarFeedOut
+from booking.api.state import business_id, database, now
+from booking.errors import NotFound
+from booking.services import staff
+from booking.services.calendar_feed import FeedEvent, StaffFeed, feed_by_key
+from booking.services.localtime import wall_to_instant
+
+FEED_PATH = "/api/staff/{staff_id:int}/calendar.ics"
+PRODID = "-//booking//staff calendar feed//EN"
+REFRESH = timedelta(minutes=15)
+
+
+def feed_url(staff_id: int, key: str) -> str:
+    return f"/api/staff/{staff_id}/calendar.ics?{urlencode({'key': key})}"
+
+
+@get(
+    FEED_PATH,
+    summary="A staff member's appointments as iCalendar (open: the key in the URL is the secret)",
+    tags=["staff"],
+    media_type="text/calendar",
+)
+async def calendar_feed(
+    request: Request[Any, Any, Any], staff_id: int, key: str | None = None
+) -> Response[bytes]:
+    """Wrong, old or missing keys and unknown staff all answer the same 404."""
+    current = now(request)
+    feed = await feed_by_key(database(request), staff_id, key, current)
+    return Response(
+        content=render_feed(feed, current),
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'inline; filename="staff-{staff_id}.ics"'},
+    )
+
+
+class CalendarFeedController(Controller):
+    path = "/staff/{staff_id:int}/calendar-feed"
+    tags = ["staff"]
+
+    @get("/", summary="The current URL of the staff member's calendar feed")
+    async def read(self, request: Request[Any, Any, Any], staff_id: int) -> CalendarFeedOut:
+        key = await staff.calendar_key_of(database(request), business_id(request), staff_id)
+        if not key:
+            raise NotFound("calendar feed", staff_id)
+        return CalendarFeedOut(url=feed_url(staff_id, key))
+
+    @post("/", status_code=HTTP_200_OK, summary="Rotate the feed's key; the old URL stops working")
+    async def rotate(self, request: Request[Any, Any, Any], staff_id: int) -> CalendarFeedOut:
+        key = await staff.rotate_calendar_key(database(request), business_id(request), staff_id)
+        return CalendarFeedOut(url=feed_url(staff_id, key))
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE of a zone's rules over whole years (slow enough to be worth keeping)."""
+    return Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+
+
+def _wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The instant in the business's zone; in the repeated hour when clocks go back, where a
+    TZID wall time would mean the first occurrence, the second occurrence is given in UTC."""
+    local = instant.astimezone(zone)
+    if wall_to_instant(local.date(), local.time(), zone) != instant:
+        return instant
+    return local
+
+
+def _event(item: FeedEvent, zone: ZoneInfo) -> Event:
+    event = Event()
+    event.add("uid", f"appt-{item.appointment_id}@booking")
+    event.add("dtstamp", item.updated_at)
+    event.add("created", item.created_at)
+    event.add("last-modified", item.updated_at)
+    event.add("dtstart", _wall_time(item.starts_at, zone))
+    event.add("dtend", _wall_time(item.ends_at, zone))
+    what = item.service_name or "Appointment"
+    who = item.customer_first_name
+    event.add("summary", f"{what} – {who}" if who else what)
+    event.add("status", "CONFIRMED")
+    return event
+
+
+def render_feed(feed: StaffFeed, current: datetime) -> bytes:
+    """The feed as an iCalendar document: names, the zone's VTIMEZONE, one VEVENT each."""
+    zone = ZoneInfo(feed.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{feed.staff_name} ({feed.business_name})")
+    calendar.add("x-wr-timezone", feed.timezone)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    years = [current.year - 1, current.year + 1]
+    years += [e.starts_at.year for e in feed.events] + [e.ends_at.year for e in feed.events]
+    calendar.add_component(_vtimezone(feed.timezone, min(years), max(years)))
+    for item in feed.events:
+        calendar.add_component(_event(item, zone))
+    document: bytes = calendar.to_ical()
+    return document
