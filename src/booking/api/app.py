@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -27,7 +28,9 @@ from booking.api.problems import problem_details_plugin
 from booking.api.staff import StaffController
 from booking.api.throttle import FailedAuthThrottle
 from booking.api.tokens import TokenController
+from booking.api.webhooks import WebhookController
 from booking.db import Database
+from booking.errors import NotFound
 from booking.models import utcnow
 
 # HTTP latency by route template (never the raw path: no ids or phone numbers in labels).
@@ -41,6 +44,16 @@ class MetricsController(PrometheusController):
     counters (`booking.metrics`) are registered on import, so they show before first use."""
 
     path = "/metrics"
+
+
+MAX_ID = 2**31 - 1
+
+
+async def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:
+    """An id no row can have (beyond the database's integer range) is simply not found."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise NotFound("resource", value)
 
 
 @dataclass
@@ -71,6 +84,7 @@ def create_app(
             CallController,
             MessageController,
             CalendarFeedController,
+            WebhookController,
         ],
         guards=[require_token],
         security=[{"bearer": []}],
@@ -79,6 +93,7 @@ def create_app(
         route_handlers=[health, MetricsController, api, calendar_feed],
         plugins=[problem_details_plugin()],
         middleware=[PROMETHEUS.middleware],
+        before_request=reject_impossible_ids,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="booking",

@@ -25,8 +25,8 @@ class AvailabilityController(Controller):
         request: Request[Any, Any, Any],
         start_date: Annotated[str, Parameter(max_length=10)],
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
-        staff_id: Annotated[int | None, Parameter(ge=1)] = None,
-        service_id: Annotated[int | None, Parameter(ge=1)] = None,
+        staff_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        service_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
         duration_minutes: Annotated[int | None, Parameter(ge=5, le=720)] = None,
     ) -> AvailabilityOut:
         db, owner = database(request), business_id(request)

@@ -117,7 +117,7 @@ class CallController(Controller):
         request: Request[Any, Any, Any],
         start_date: Annotated[str | None, Parameter(max_length=10)] = None,
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
-        customer_id: Annotated[int | None, Parameter(ge=1)] = None,
+        customer_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
         outcome: CallOutcome | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
