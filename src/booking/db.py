@@ -140,6 +140,21 @@ class Database:
         await self.engine.dispose()
 
 
+# Deadlock detected, serialization failure: the database aborted the transaction, and running it
+# again is safe. Two PostgreSQL transactions inserting overlapping ranges at once each wait for
+# the other under the exclusion constraint, and one of them is chosen as the deadlock victim.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether an error (or the `Unavailable` it became) means "run the transaction again"."""
+    cause = exc.__cause__ if isinstance(exc, Unavailable) else exc
+    if not isinstance(cause, DBAPIError):
+        return False
+    code = getattr(cause.orig, "sqlstate", None) or getattr(cause.orig, "pgcode", None)
+    return code in _TRANSIENT_SQLSTATES
+
+
 def _is_connection_problem(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
@@ -167,7 +182,7 @@ async def _unavailable_on_connection_errors() -> AsyncIterator[None]:
     except OperationalError as exc:
         raise Unavailable() from exc
     except DBAPIError as exc:
-        if _is_connection_problem(exc):
+        if _is_connection_problem(exc) or is_transient(exc):
             raise Unavailable() from exc
         raise
     except PoolTimeoutError as exc:  # every pooled connection busy for the pool's timeout
