@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import metrics
 from booking.db import Database, is_transient
 from booking.errors import (
     Conflict,
@@ -34,10 +35,11 @@ from booking.models import (
     AppointmentSource,
     AppointmentStatus,
     Call,
+    Customer,
     Service,
     Staff,
 )
-from booking.services import idempotency
+from booking.services import idempotency, webhooks
 from booking.services.availability import (
     Need,
     candidate_staff,
@@ -150,6 +152,37 @@ async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo)
         source=appointment.source,
         call_id=appointment.call_id,
         notes=appointment.notes,
+    )
+
+
+async def _announce(session: AsyncSession, event: str, appointment: AppointmentInfo) -> None:
+    """Queue the webhook deliveries for this change, in its own transaction."""
+    customer = (
+        await session.get(Customer, appointment.customer_id) if appointment.customer_id else None
+    )
+    await webhooks.enqueue(
+        session,
+        appointment.business_id,
+        event,
+        {
+            "appointment_id": appointment.id,
+            "status": appointment.status.value,
+            "appointment_date": appointment.local_date.isoformat(),
+            "appointment_time": appointment.local_time.strftime("%H:%M"),
+            "timezone": str(appointment.local_start.tzinfo),
+            "starts_at": appointment.starts_at.isoformat(),
+            "ends_at": appointment.ends_at.isoformat(),
+            "staff_id": appointment.staff_id,
+            "staff_name": appointment.staff_name,
+            "service_id": appointment.service_id,
+            "service_name": appointment.service_name,
+            "source": appointment.source.value,
+            "customer": (
+                {"id": customer.id, "name": customer.name, "phone": customer.phone}
+                if customer
+                else None
+            ),
+        },
     )
 
 
@@ -313,9 +346,16 @@ async def book(
             if key is not None:
                 record.resource_id = appointment.id
                 await session.flush()
-            return await _info(session, appointment, business.zone)
+            booked = await _info(session, appointment, business.zone)
+            await _announce(session, "appointment.booked", booked)
+        metrics.BOOKINGS.labels(source=request.source.value).inc()
+        return booked
+    except SlotUnavailable:
+        metrics.REFUSALS.labels(source=request.source.value, reason="slot_unavailable").inc()
+        raise
     except IntegrityError as exc:
         if is_overlap(exc):
+            metrics.REFUSALS.labels(source=request.source.value, reason="slot_unavailable").inc()
             raise SlotUnavailable() from None
         if key is not None and is_unique_on(exc, "idempotency_records"):
             return await _replay(db, request.business_id, key, request_fingerprint)
@@ -375,7 +415,9 @@ async def move(
             appointment.ends_at = end
             appointment.blocked_until = end + need.buffer
             await session.flush()
-            return await _info(session, appointment, business.zone)
+            moved = await _info(session, appointment, business.zone)
+            await _announce(session, "appointment.moved", moved)
+            return moved
     except IntegrityError as exc:
         if is_overlap(exc):
             raise SlotUnavailable() from None
@@ -419,7 +461,9 @@ async def cancel(
             _check_cutoff(business, appointment, now, "cancelled")
         appointment.status = AppointmentStatus.CANCELLED
         await session.flush()
-        return await _info(session, appointment, business.zone)
+        cancelled = await _info(session, appointment, business.zone)
+        await _announce(session, "appointment.cancelled", cancelled)
+        return cancelled
 
 
 async def set_status(

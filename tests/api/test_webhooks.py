@@ -1,0 +1,167 @@
+"""Webhooks: deliveries written with the change, signed, retried until a receiver is back."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+from datetime import timedelta
+
+import httpx
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+
+from booking.models import DeliveryStatus, WebhookDelivery
+from booking.services import calls, webhooks
+from tests.conftest import NOW
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Receiver:
+    """A real HTTP server on loopback that records what it is sent; it can be down."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.received.append((dict(request.headers), await request.read()))
+        return web.Response(status=204)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/hook", self._hook)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+@pytest.fixture
+async def receiver():
+    found = Receiver()
+    yield found
+    await found.stop()
+
+
+async def subscribe(client, auth, url, events):
+    response = await client.post("/api/webhooks", json={"url": url, "events": events}, headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def book(client, auth, shop, at="10:00"):
+    return await client.post(
+        "/api/appointments",
+        json={
+            "business_id": shop.business_id,
+            "customer_id": shop.ada,
+            "staff_id": shop.sam,
+            "appointment_date": "2026-12-01",
+            "appointment_time": at,
+        },
+        headers=auth,
+    )
+
+
+async def test_booking_is_delivered_signed(client, db, shop, auth, receiver):
+    """A booking writes a delivery in its transaction; it is sent with an HMAC-SHA256 signature
+    of the body that verifies with the subscription's secret."""
+    await receiver.start()
+    hook = await subscribe(client, auth, receiver.url, ["appointment.booked"])
+    assert hook["secret"].startswith("whsec_")
+    booked = await book(client, auth, shop)
+    assert booked.status_code == 201
+    async with httpx.AsyncClient() as sender:
+        assert await webhooks.deliver_due(db, sender, now=NOW + timedelta(days=1)) == 1
+    [(headers, body)] = receiver.received
+    expected = "sha256=" + hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Booking-Signature"] == expected
+    payload = json.loads(body)
+    assert payload["event"] == "appointment.booked"
+    assert payload["data"]["appointment_id"] == booked.json()["id"]
+    assert payload["data"]["appointment_time"] == "10:00"
+    deliveries = await client.get(f"/api/webhooks/{hook['id']}/deliveries", headers=auth)
+    [delivery] = deliveries.json()
+    assert delivery["status"] == "delivered" and delivery["history"][0]["status_code"] == 204
+    listed = await client.get("/api/webhooks", headers=auth)
+    assert listed.json()[0]["secret"] is None
+
+
+async def test_receiver_that_is_down_gets_the_event_once_back(client, db, shop, auth, receiver):
+    """While the receiver is down the attempt is recorded and retried later; once it is back
+    the event arrives, and the attempts are visible through the API."""
+    hook = await subscribe(client, auth, receiver.url, ["message.taken"])
+    await calls.take_message(db, shop.business_id, body="Please call back", caller_name="Ada")
+    async with httpx.AsyncClient() as sender:
+        first = NOW + timedelta(days=1)
+        assert await webhooks.deliver_due(db, sender, now=first) == 1
+        assert await webhooks.deliver_due(db, sender, now=first) == 0  # backing off
+        await receiver.start()
+        assert await webhooks.deliver_due(db, sender, now=first + timedelta(minutes=5)) == 1
+    [(_, body)] = receiver.received
+    assert json.loads(body)["data"]["body"] == "Please call back"
+    [delivery] = (await client.get(f"/api/webhooks/{hook['id']}/deliveries", headers=auth)).json()
+    assert delivery["status"] == "delivered"
+    assert delivery["attempts"] == 2
+    assert delivery["history"][0]["status_code"] is None and delivery["history"][0]["error"]
+
+
+async def test_refused_booking_writes_no_delivery(client, db, shop, auth, receiver):
+    """A booking that is refused (slot taken) leaves no delivery behind: outbox and change
+    commit together or not at all."""
+    await subscribe(client, auth, receiver.url, ["appointment.booked"])
+    assert (await book(client, auth, shop)).status_code == 201
+    assert (await book(client, auth, shop)).status_code == 409
+    async with db.read() as session:
+        count = await session.scalar(select(func.count()).select_from(WebhookDelivery))
+    assert count == 1
+
+
+async def test_moves_and_cancellations_are_events(client, db, shop, auth):
+    """Moving and cancelling write their own events for subscribers to them."""
+    await subscribe(
+        client, auth, "http://127.0.0.1:9/none", ["appointment.moved", "appointment.cancelled"]
+    )
+    booked = (await book(client, auth, shop)).json()
+    await client.patch(
+        f"/api/appointments/{booked['id']}",
+        json={"appointment_date": "2026-12-01", "appointment_time": "11:00"},
+        headers=auth,
+    )
+    await client.post(f"/api/appointments/{booked['id']}/cancel", headers=auth)
+    async with db.read() as session:
+        events = list(
+            await session.scalars(select(WebhookDelivery.event).order_by(WebhookDelivery.id))
+        )
+        statuses = set(await session.scalars(select(WebhookDelivery.status)))
+    assert events == ["appointment.moved", "appointment.cancelled"]
+    assert statuses == {DeliveryStatus.PENDING}
+
+
+async def test_bad_subscriptions_name_the_field(client, shop, auth):
+    """A URL that is not http(s) or an unknown event is 422 naming the field."""
+    bad_url = await client.post(
+        "/api/webhooks", json={"url": "ftp://x", "events": ["message.taken"]}, headers=auth
+    )
+    assert bad_url.status_code == 422 and bad_url.json()["errors"][0]["field"] == "url"
+    bad_event = await client.post(
+        "/api/webhooks", json={"url": "https://x.example", "events": ["nope"]}, headers=auth
+    )
+    assert bad_event.status_code == 422 and bad_event.json()["errors"][0]["field"] == "events"
