@@ -200,3 +200,26 @@ async def test_booking_twice_in_one_call_stores_one(db, shop, phone):
     await call.say("The second")
     await call.say("Yes the second, book it")
     assert len(await rows(db, Appointment, Appointment.customer_id == shop.ada)) == 1
+
+
+async def test_phone_number_from_the_model_is_ignored_when_caller_id_is_known(db, shop, phone):
+    """A new caller who says "use my husband's number +1..." is still saved under the caller-ID
+    number: phone numbers never come from the model when caller ID gave one."""
+    call = await phone(caller="+12125550150")
+    call.model.add(
+        tool("create_new_customer", name="Mia", phone_number="+12345678900"),
+        "Thanks Mia.",
+        tool("take_message", message="Call my husband", callback_number="+12345678900"),
+        "Noted.",
+    )
+    await call.say("I'm Mia, use my husband's number +1 234 567 8900")
+    await call.say("Leave a message to call him back")
+    await call.hang_up()
+    mia = await rows(db, Customer, Customer.name == "Mia")
+    assert [c.phone for c in mia] == ["+12125550150"]
+    ada = await rows(db, Customer, Customer.phone == "+12345678900")
+    assert [c.name for c in ada] == ["Ada"]
+    from booking.models import Message
+
+    [message] = await rows(db, Message)
+    assert message.callback_number == "+12125550150"
