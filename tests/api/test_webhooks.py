@@ -108,7 +108,9 @@ async def test_receiver_that_is_down_gets_the_event_once_back(client, db, shop, 
     """While the receiver is down the attempt is recorded and retried later; once it is back
     the event arrives, and the attempts are visible through the API."""
     hook = await subscribe(client, auth, receiver.url, ["message.taken"])
-    await calls.take_message(db, shop.business_id, body="Please call back", caller_name="Ada")
+    await calls.take_message(
+        db, shop.business_id, body="Please call back", caller_name="Ada", now=NOW
+    )
     async with httpx.AsyncClient() as sender:
         first = NOW + timedelta(days=1)
         assert await webhooks.deliver_due(db, sender, now=first) == 1

@@ -136,6 +136,7 @@ async def take_message(
     callback_number: str | None = None,
     customer_id: int | None = None,
     call_id: int | None = None,
+    now: datetime | None = None,
 ) -> MessageInfo:
     text = " ".join((body or "").split())
     if not text:
@@ -166,6 +167,7 @@ async def take_message(
                 "call_id": call_id,
                 "body": text,
             },
+            now=now,
         )
         return MessageInfo(
             message.id,

@@ -180,16 +180,23 @@ async def list_deliveries(
 
 
 async def enqueue(
-    session: AsyncSession, business_id: int, event: str, data: dict[str, Any]
+    session: AsyncSession,
+    business_id: int,
+    event: str,
+    data: dict[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> None:
-    """Write a delivery for each subscription to `event`, inside the caller's transaction."""
+    """Write a delivery for each subscription to `event`, inside the caller's transaction.
+
+    `now` is the change's own clock, so a delivery is due when the change happened."""
     subscriptions = await session.scalars(
         select(WebhookSubscription).where(
             WebhookSubscription.business_id == business_id,
             WebhookSubscription.active.is_(True),
         )
     )
-    occurred = datetime.now(UTC)
+    occurred = now or datetime.now(UTC)
     for subscription in subscriptions:
         if event not in subscription.events:
             continue
