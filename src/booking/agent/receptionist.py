@@ -33,6 +33,7 @@ PartOfDay = Literal["any", "morning", "afternoon", "evening"]
 OPTIONS_PER_ANSWER = 3
 SEARCH_AHEAD_DAYS = 7
 BAD_NUMBER = "That does not sound like a valid phone number. Ask the caller to repeat it."
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger one cannot even be looked up
 _PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24), "any": (0, 24)}
 
 
@@ -77,6 +78,9 @@ class Receptionist(Agent):
         result: str | None = None
         error: str | None = None
         try:
+            if any(isinstance(value, str) and "\x00" in value for value in arguments.values()):
+                # No database stores U+0000 in text (PostgreSQL refuses it outright).
+                raise ToolError("Part of that text could not be read. Ask the caller to repeat it.")
             result = await work()
             return result
         except ToolError as exc:
@@ -229,8 +233,8 @@ class Receptionist(Agent):
     ) -> str:
         state = self.state
         today = state.today()
-        first = parse_date(first_text, "date")
-        last = parse_date(last_text, "end_date") if last_text else first
+        first = _day(first_text)
+        last = _day(last_text) if last_text else first
         if first < today:
             raise ToolError(
                 f"{spoken_date(first)} has passed; today is {spoken_date(today)}. Ask again."
@@ -297,14 +301,14 @@ class Receptionist(Agent):
             service_label = next((s.name for s in offered if s.id == service_id), None)
             if service_id is None:
                 names = ", ".join(s.name for s in offered)
-                raise ToolError(f"We don't offer {service_name}. We offer: {names}.")
+                raise ToolError(f"We don't offer {_said(service_name)}. We offer: {names}.")
         staff_id = None
         if staff_name and staff_name.strip().lower() not in {"anyone", "any", "no preference"}:
             members = await self._service(list_staff(state.db, state.business.id, active_only=True))
             staff_id = _match(staff_name, {m.id: m.name for m in members})
             if staff_id is None:
                 names = ", ".join(m.name for m in members)
-                raise ToolError(f"Nobody called {staff_name} works here. Our team: {names}.")
+                raise ToolError(f"Nobody called {_said(staff_name)} works here. Our team: {names}.")
         elif service_id is None:
             staff_id = state.default_staff_id
         return service_id, service_label, staff_id
@@ -404,6 +408,7 @@ class Receptionist(Agent):
         async def work() -> str:
             state = self.state
             customer_id = self._require_verified()
+            _check_id(appointment_id)
             option = state.options.get((option_id or "").strip().upper())
             if option is None:
                 raise ToolError(
@@ -445,6 +450,7 @@ class Receptionist(Agent):
         async def work() -> str:
             state = self.state
             customer_id = self._require_verified()
+            _check_id(appointment_id)
             context.disallow_interruptions()
             cancelled = await self._service(
                 appointments.cancel(
@@ -498,6 +504,7 @@ class Receptionist(Agent):
                     callback_number=number,
                     customer_id=state.customer.id if state.customer else None,
                     call_id=state.call_id,
+                    now=state.clock(),
                 ),
                 write=True,
             )
@@ -538,6 +545,28 @@ class Receptionist(Agent):
 
         await self._run("end_call", {}, work)
         raise StopResponse()
+
+
+def _said(text: str, limit: int = 40) -> str:
+    """What the model sent, short enough to repeat back to it in a sentence."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _day(text: str) -> date:
+    """An ISO date from the model; anything else is refused without echoing all of it."""
+    try:
+        return parse_date(text, "date")
+    except errors.InvalidInput:
+        raise ToolError(
+            f"{_said(text)!r} is not a date. Use YYYY-MM-DD, as in the day table."
+        ) from None
+
+
+def _check_id(appointment_id: int) -> None:
+    """An appointment number no row can have is not found, as an unknown one is."""
+    if not 0 < appointment_id <= MAX_ID:
+        raise errors.NotFound("appointment", appointment_id)
 
 
 def _describe(appointment: AppointmentInfo) -> str:

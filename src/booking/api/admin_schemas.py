@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from booking.api.schemas import AppointmentOut, Body, CustomerOut, DateText, Id, TimeText
 from booking.services.businesses import BusinessInfo, ClosureInfo
@@ -85,9 +85,30 @@ class ClosureOut(BaseModel):
         return cls(id=info.id, starts_on=info.starts_on, ends_on=info.ends_on, reason=info.reason)
 
 
+def _wall_clock(value: time) -> time:
+    # pydantic reads 0 or "09:00Z" as a time with an offset; hours are local wall-clock times.
+    if value.tzinfo is not None:
+        raise ValueError("give a local wall-clock time (HH:MM) without an offset")
+    return value
+
+
+# Litestar documents `time` as an ISO duration; it travels as a wall-clock time ("09:00").
+WallTime = Annotated[
+    time,
+    AfterValidator(_wall_clock),
+    Field(
+        json_schema_extra={
+            "format": None,
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "examples": ["09:00"],
+        }
+    ),
+]
+
+
 class IntervalIn(BaseModel):
-    opens_at: time
-    closes_at: time
+    opens_at: WallTime
+    closes_at: WallTime
 
 
 class DayHours(BaseModel):

@@ -49,7 +49,7 @@ class CustomerController(Controller):
     async def list_customers(
         self,
         request: Request[Any, Any, Any],
-        q: Annotated[str | None, Parameter(max_length=100)] = None,
+        q: Annotated[str | None, Parameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> PageOut[CustomerOut]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from booking import __version__
@@ -13,7 +14,14 @@ from booking.api.state import database
 from booking.migrate import schema_state
 
 
-@get("/health", summary="Liveness and database state", tags=["health"])
+@get(
+    "/health",
+    summary="Liveness and database state",
+    tags=["health"],
+    responses={
+        503: ResponseSpec(HealthOut, description="The database is unreachable or not migrated")
+    },
+)
 async def health(request: Request[Any, Any, Any]) -> Response[HealthOut]:
     db = database(request)
     try:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
+from litestar.routes import BaseRoute, HTTPRoute
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_422_UNPROCESSABLE_ENTITY
+from pydantic import BaseModel
 
 from booking import errors
 
@@ -117,3 +121,71 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
             }
         )
     )
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemDetail(BaseModel):
+    """An RFC 9457 problem (`application/problem+json`), the body of every error answer."""
+
+    status: int
+    title: str
+    detail: str
+    type: str | None = None
+    code: str | None = None
+    errors: list[FieldProblem] | None = None
+    customer_id: int | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request does not parse (a malformed body or parameter)",
+    401: "No bearer token, or an unknown or revoked one",
+    404: "No such resource in this business",
+    409: "Conflicts with what is stored (a taken slot, a duplicate, too late)",
+    413: "The request body is too large",
+    422: "A field is invalid; `errors` names each one",
+    429: "Too many failed attempts to authenticate",
+    503: "The database is unavailable; retry shortly",
+}
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _problem(status: int) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=ProblemDetail,
+        description=_DESCRIPTIONS[status],
+        media_type="application/problem+json",
+        generate_examples=False,
+    )
+
+
+class ProblemResponses(ReceiveRoutePlugin):
+    """Writes into the OpenAPI document the problem details each route can answer with.
+
+    Litestar would document only a 400 of its own shape; our errors are problem details with
+    the statuses of the module docstring, plus 401/429 from the token guard on `/api`.
+    """
+
+    def __init__(self, guard: object) -> None:
+        self._guard = guard
+
+    def receive_route(self, route: BaseRoute) -> None:
+        if not isinstance(route, HTTPRoute):
+            return
+        for handler in route.route_handlers:
+            if self._guard in handler.resolve_guards():
+                statuses = {400, 401, 404, 422, 429, 503}
+            elif route.path_parameters:  # the open calendar feed: a wrong id or key is 404
+                statuses = {400, 404, 422, 503}
+            else:  # /health and /metrics document their own answers
+                continue
+            if handler.http_methods & _WRITES:
+                statuses |= {409, 413}
+            declared = dict(handler.responses or {})
+            handler.responses = {
+                **{s: _problem(s) for s in sorted(statuses) if s not in declared},
+                **declared,
+            }

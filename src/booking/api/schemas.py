@@ -4,9 +4,9 @@ one is reported under its own field name."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from booking.services.appointments import AppointmentInfo
 from booking.services.availability import Slot
@@ -17,8 +17,22 @@ DateText = Annotated[str, Field(max_length=10, examples=["2026-12-10"])]
 TimeText = Annotated[str, Field(max_length=8, examples=["10:00"])]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(_has_nul(item) for item in value)
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL cannot store U+0000 in text: refused here as a 422, not a 500 there.
+        if _has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class CustomerLookup(Body):

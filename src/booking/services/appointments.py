@@ -155,7 +155,9 @@ async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo)
     )
 
 
-async def _announce(session: AsyncSession, event: str, appointment: AppointmentInfo) -> None:
+async def _announce(
+    session: AsyncSession, event: str, appointment: AppointmentInfo, now: datetime
+) -> None:
     """Queue the webhook deliveries for this change, in its own transaction."""
     customer = (
         await session.get(Customer, appointment.customer_id) if appointment.customer_id else None
@@ -183,6 +185,7 @@ async def _announce(session: AsyncSession, event: str, appointment: AppointmentI
                 else None
             ),
         },
+        now=now,
     )
 
 
@@ -300,6 +303,8 @@ async def book(
     request_fingerprint = request.fingerprint()
     try:
         async with db.write() as session:
+            # Before the key's record is claimed: it names the customer (else a raw FK error).
+            await load_customer(session, request.business_id, request.customer_id)
             if key is not None:
                 existing = await idempotency.find(session, request.business_id, key)
                 if existing is not None:
@@ -312,7 +317,6 @@ async def book(
                     session, request.business_id, key, request_fingerprint, request.customer_id
                 )
             business = BusinessInfo.of(await load_business(session, request.business_id))
-            await load_customer(session, request.business_id, request.customer_id)
             if request.call_id is not None:
                 call = await session.get(Call, request.call_id)
                 if call is None or call.business_id != request.business_id:
@@ -347,7 +351,7 @@ async def book(
                 record.resource_id = appointment.id
                 await session.flush()
             booked = await _info(session, appointment, business.zone)
-            await _announce(session, "appointment.booked", booked)
+            await _announce(session, "appointment.booked", booked, now)
         metrics.BOOKINGS.labels(source=request.source.value).inc()
         return booked
     except SlotUnavailable:
@@ -416,7 +420,7 @@ async def move(
             appointment.blocked_until = end + need.buffer
             await session.flush()
             moved = await _info(session, appointment, business.zone)
-            await _announce(session, "appointment.moved", moved)
+            await _announce(session, "appointment.moved", moved, now)
             return moved
     except IntegrityError as exc:
         if is_overlap(exc):
@@ -462,7 +466,7 @@ async def cancel(
         appointment.status = AppointmentStatus.CANCELLED
         await session.flush()
         cancelled = await _info(session, appointment, business.zone)
-        await _announce(session, "appointment.cancelled", cancelled)
+        await _announce(session, "appointment.cancelled", cancelled, now)
         return cancelled
 
 

@@ -110,7 +110,7 @@ async def _load_services(
     session: AsyncSession, business_id: int, service_ids: Sequence[int]
 ) -> list[Service]:
     services = []
-    for service_id in service_ids:
+    for service_id in dict.fromkeys(service_ids):  # a service named twice is performed once
         service = await session.get(Service, service_id)
         if service is None or service.business_id != business_id:
             raise NotFound("service", service_id)
