@@ -51,8 +51,8 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _mask_event,
             structlog.processors.format_exc_info,
+            _mask_event,  # after the traceback is text: exception messages carry SQL parameters
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
