@@ -1,4 +1,5 @@
-"""The `booking` command: serve, migrate, seed-demo, create-business, create-token."""
+"""The `booking` command: serve, migrate, seed-demo, create-business, create-token, backup,
+restore."""
 
 from __future__ import annotations
 
@@ -156,6 +157,14 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("create-token", help="issue an admin API token")
     token.add_argument("--business-id", type=int, required=True)
     token.add_argument("--name", default="admin")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database, even while serving (PostgreSQL: use pg_dump)"
+    )
+    backup.add_argument("path", help="the backup file to write")
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the SQLite database (stop serving first)"
+    )
+    restore.add_argument("path", help="the backup file to restore")
     return parser
 
 
@@ -180,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_create_business(settings, args))
         if args.command == "create-token":
             return asyncio.run(_create_token(settings, args.business_id, args.name))
+        if args.command in ("backup", "restore"):
+            from booking.backup import run_backup, run_restore
+
+            run = run_backup if args.command == "backup" else run_restore
+            return run(settings, args.path)
     except BookingError as exc:
         print(f"booking: {exc.message}", file=sys.stderr)
         return 1
