@@ -27,7 +27,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	@echo "No benchmarks yet: they arrive with the performance work (see README)."
+	$(BIN)/python -m benchmarks
 
 migrate: install
 	$(BIN)/booking migrate
