@@ -223,3 +223,34 @@ async def test_phone_number_from_the_model_is_ignored_when_caller_id_is_known(db
 
     [message] = await rows(db, Message)
     assert message.callback_number == "+12125550150"
+
+
+async def test_withheld_caller_giving_a_customers_number_learns_nothing_of_them(db, shop, phone):
+    """A withheld-number caller who says an existing customer's number is never told that
+    customer's name, not even when the model asks to save them twice, and the message they leave
+    carries the name they gave, not the stored one."""
+    from booking.models import Message
+
+    call = await phone(caller=None)
+    call.model.add(
+        tool("create_new_customer", name="Eve", phone_number="234 567 8900"),  # Ada's number
+        "Thanks Eve.",
+        tool("create_new_customer", name="Eve", phone_number="234 567 8900"),
+        "Thanks.",
+        tool("take_message", message="Please call me back about colour"),
+        "I've passed that on.",
+    )
+    outputs = []
+    for said in ["I'm Eve, 234 567 8900", "Did you get that?", "Take a message please"]:
+        result = await call.say(said)
+        result.expect.skip_next()
+        outputs.append(result.expect.next_event().is_function_call_output().event().item.output)
+    await call.hang_up()
+
+    assert not any("Ada" in output for output in outputs), outputs
+    assert "Ada" not in call.model.instructions_seen()
+    [message] = await rows(db, Message)
+    assert message.caller_name == "Eve"
+    assert message.body == "Please call me back about colour"
+    [ada] = await rows(db, Customer, Customer.id == shop.ada)
+    assert ada.name == "Ada"

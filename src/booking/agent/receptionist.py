@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time as clock_time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -174,11 +175,13 @@ class Receptionist(Agent):
                     write=True,
                 )
             except errors.DuplicateCustomer as exc:
-                # A number given by voice that is on file: book under it, reveal nothing.
+                # A number given by voice that is on file: book under it, reveal nothing. The
+                # stored name stays out of this call: the caller is known by the name they gave.
                 customer = await self._service(
                     customers.get_customer(state.db, state.business.id, exc.customer_id)
                 )
-                state.customer = customer
+                given = " ".join(name.split())[:200] or "the caller"
+                state.customer = replace(customer, name=given, email=None, notes="")
                 return "Thank you, I have the details."
             state.customer = customer
             await self._service(
