@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
-from booking.models import Appointment, AppointmentStatus, Call, Customer, Message, ToolCall
+from booking.models import (
+    Appointment,
+    AppointmentStatus,
+    Call,
+    Customer,
+    Message,
+    ToolCall,
+    WebhookDelivery,
+)
 from booking.services import calls
 
 PROBLEM = "application/problem+json"
@@ -232,7 +242,14 @@ async def test_customer_read_update(client, shop, auth):
 
 async def test_erasing_a_customer_removes_everything_naming_them(client, db, shop, auth):
     """Deleting a customer removes their record, call numbers, transcripts, tool arguments,
-    messages and idempotency answers; future bookings are cancelled, past ones kept nameless."""
+    messages and idempotency answers; future bookings are cancelled, past ones kept nameless;
+    webhook deliveries stay, but their payloads no longer hold the name, number or message."""
+    hook = await client.post(
+        "/api/webhooks",
+        json={"url": "https://hooks.example/in", "events": ["appointment.booked", "message.taken"]},
+        headers=auth,
+    )
+    assert hook.status_code == 201, hook.text
     future = await book(client, auth, shop)
     retried = await client.post(
         "/api/appointments",
@@ -269,10 +286,23 @@ async def test_erasing_a_customer_removes_everything_naming_them(client, db, sho
         db,
         shop.business_id,
         body="call me",
+        caller_name="Ada",
         customer_id=shop.ada,
         callback_number="+12345678900",
         call_id=call_id,
     )
+    await calls.take_message(
+        db, shop.business_id, body="Ada here again", callback_number="+12345678900"
+    )
+    async with db.read() as session:
+        sent = {d.id: d.payload for d in await session.scalars(select(WebhookDelivery))}
+    assert sorted(p["event"] for p in sent.values()) == [
+        "appointment.booked",
+        "appointment.booked",
+        "message.taken",
+        "message.taken",
+    ]
+    assert all("2345678900" in json.dumps(p) for p in sent.values())
     erased = await client.delete(f"/api/customers/{shop.ada}", headers=auth)
     assert erased.status_code == 204
     async with db.read() as session:
@@ -288,6 +318,20 @@ async def test_erasing_a_customer_removes_everything_naming_them(client, db, sho
         from booking.models import IdempotencyRecord
 
         assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+        kept = {d.id: d.payload for d in await session.scalars(select(WebhookDelivery))}
+    assert kept.keys() == sent.keys()
+    for delivery_id, payload in kept.items():
+        text = json.dumps(payload)
+        for personal in ("Ada", "2345678900", "call me"):
+            assert personal not in text, (personal, payload)
+        assert payload["event"] == sent[delivery_id]["event"]
+        before, after = sent[delivery_id]["data"], payload["data"]
+        if payload["event"] == "appointment.booked":
+            assert after["customer"] == {"id": shop.ada, "name": None, "phone": None}
+            assert after["appointment_id"] == before["appointment_id"]
+        else:
+            assert after["message_id"] == before["message_id"]
+            assert not after["body"] and not after["caller_name"] and not after["callback_number"]
     assert (await client.get(f"/api/customers/{shop.ada}", headers=auth)).status_code == 404
 
 

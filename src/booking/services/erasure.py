@@ -2,12 +2,14 @@
 
 Their record, their number and the transcripts and tool arguments of their calls, their
 messages and stored idempotency answers are removed; future appointments are cancelled and past
-ones kept without a name (the staff member's history stays true).
+ones kept without a name (the staff member's history stays true). Webhook deliveries that name
+them are kept (ids, event, status, attempts) with the name, number and message text blanked.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
@@ -19,6 +21,7 @@ from booking.models import (
     IdempotencyRecord,
     Message,
     ToolCall,
+    WebhookDelivery,
 )
 from booking.services.customers import load_customer
 
@@ -69,4 +72,32 @@ async def erase_customer(
         await session.execute(
             delete(IdempotencyRecord).where(IdempotencyRecord.customer_id == customer_id)
         )
+        deliveries = await session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.business_id == business_id)
+        )
+        for delivery in deliveries:
+            scrubbed = _without_customer(delivery.payload, customer_id, phone)
+            if scrubbed is not None:
+                delivery.payload = scrubbed  # a new dict, so the JSON column is written
         await session.delete(customer)
+
+
+def _without_customer(
+    payload: dict[str, Any], customer_id: int, phone: str
+) -> dict[str, Any] | None:
+    """The payload with the customer's personal fields blanked, or None if it does not name them.
+
+    Appointment events carry `data.customer` {id, name, phone}; "message.taken" carries the
+    caller's name, callback number and the message itself."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        return None
+    customer = data.get("customer")
+    if isinstance(customer, dict) and customer.get("id") == customer_id:
+        return {**payload, "data": {**data, "customer": {**customer, "name": None, "phone": None}}}
+    if payload.get("event") == "message.taken" and (
+        data.get("customer_id") == customer_id or data.get("callback_number") == phone
+    ):
+        blanked = {**data, "caller_name": "", "callback_number": None, "body": ""}
+        return {**payload, "data": blanked}
+    return None
