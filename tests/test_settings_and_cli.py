@@ -35,6 +35,17 @@ def test_bad_value_names_the_variable():
         load_settings(database_url="mysql://x")
 
 
+def test_transcription_notice_can_be_turned_off(monkeypatch):
+    """An empty TRANSCRIPTION_NOTICE keeps the default (empty variables mean "unset"); `off`
+    silences the notice."""
+    monkeypatch.setenv("TRANSCRIPTION_NOTICE", "")
+    assert load_settings().transcription_notice.startswith("This call is transcribed")
+    monkeypatch.setenv("TRANSCRIPTION_NOTICE", "off")
+    assert load_settings().transcription_notice == ""
+    monkeypatch.setenv("TRANSCRIPTION_NOTICE", "Calls are recorded.")
+    assert load_settings().transcription_notice == "Calls are recorded."
+
+
 def test_agent_settings_all_or_nothing():
     """No agent settings: HTTP only. All four: the agent runs. Some: refused, naming the rest."""
     assert agent_mode(load_settings()) is False

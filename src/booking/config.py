@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     silence_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     drain_timeout_seconds: float = Field(default=600.0, ge=0, le=3600)
 
+    @field_validator("transcription_notice")
+    @classmethod
+    def _notice_can_be_off(cls, value: str) -> str:
+        # An empty variable means "default" here (env_ignore_empty), so "off" is how to skip it.
+        return "" if value.strip().lower() in {"off", "none"} else value.strip()
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
