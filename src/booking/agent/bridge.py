@@ -12,6 +12,9 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from booking.errors import Unavailable
+from booking.logging import get_logger
+
+log = get_logger(__name__)
 
 T = TypeVar("T")
 
@@ -42,8 +45,18 @@ class ServiceBridge:
         except TimeoutError:
             if cancel_on_timeout:
                 task.cancel()
+            else:  # left to finish: its late failure is logged here, since nobody awaits it
+                task.add_done_callback(_log_late_failure)
             raise BridgeTimeout(self.timeout) from None
         except asyncio.CancelledError:
             if cancel_on_timeout:
                 task.cancel()
             raise
+
+
+def _log_late_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning(
+            "a service call finished after its caller stopped waiting, and failed",
+            error=type(error).__name__,
+        )
