@@ -6,6 +6,8 @@ transactions start with BEGIN IMMEDIATE, taking the write lock up front (notes/s
 Within one process, SQLite writers also queue on an asyncio lock: waiting in SQLite's busy
 handler polls with growing sleeps, which made 30 concurrent writers 4x slower than one after
 another and let a burst of ~60 run past the busy timeout ("database is locked").
+A SQLite file is reached through `sqlite_inline`, which runs statements on the loop's own thread
+instead of hopping to aiosqlite's thread for each one (docs/performance.md has the difference).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from booking.errors import Unavailable
+from booking.sqlite_inline import InlineConnection, inline_connector
 
 _SQLITE_BEGIN = "sqlite_begin"
 
@@ -38,7 +41,9 @@ def _install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # first: WAL may wait
+        # First, since WAL may wait. An inline connection waits in asyncio instead (timeout 0).
+        inline = isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -54,9 +59,12 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -
     """Build the engine for a URL; for a SQLite file, create its folder and set the pragmas."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1].split("?", 1)[0]
+        inline: dict[str, Any] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            if "?" not in url:  # URL options are aiosqlite's to read
+                inline["async_creator"] = inline_connector(path, busy_timeout_ms / 1000)
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **inline)
         _install_sqlite_pragmas(engine, busy_timeout_ms)
         return engine
     return create_async_engine(
