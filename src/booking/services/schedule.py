@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -114,15 +114,82 @@ def free_starts(
         for (wall_open, wall_close), (opens, closes) in zip(
             local, schedule.working_spans(day, rules), strict=True
         ):
-            for wall in _grid_times(rules.step_minutes, wall_open, wall_close):
-                start = wall_to_instant(day, wall, rules.zone)
-                if start is None or start < opens or start < rules.earliest:
-                    continue
-                end = start + duration
-                if end > closes or start > rules.latest:
-                    continue
-                if schedule.is_free(start, end + buffer):
-                    found.append(FreeStart(schedule.staff_id, schedule.name, start, end))
+            offset = opens.astimezone(rules.zone).utcoffset()
+            if offset is not None and offset == closes.astimezone(rules.zone).utcoffset():
+                found += _free_in_steady_span(
+                    schedule, rules, day, offset, opens, closes, duration, buffer
+                )
+            else:
+                found += _free_across_clock_change(
+                    schedule, rules, day, (wall_open, wall_close), (opens, closes), duration, buffer
+                )
         day += timedelta(days=1)
     found.sort(key=lambda slot: slot.starts_at)
+    return found
+
+
+def _free_in_steady_span(
+    schedule: StaffSchedule,
+    rules: Rules,
+    day: date,
+    offset: timedelta,
+    opens: datetime,
+    closes: datetime,
+    duration: timedelta,
+    buffer: timedelta,
+) -> list[FreeStart]:
+    """Free starts in a span with no clock change: walk the gaps between busy ranges.
+
+    With one UTC offset throughout, grid wall times are evenly spaced instants from the local
+    midnight, so the cost follows the number of free starts and busy ranges, not grid points.
+    """
+    lowest = max(opens, rules.earliest)
+    highest = min(closes - duration, rules.latest)  # the last start allowed, inclusive
+    if lowest > highest:
+        return []
+    midnight = datetime.combine(day, time(0), tzinfo=UTC) - offset
+    step = timedelta(minutes=rules.step_minutes)
+    block = duration + buffer
+    found: list[FreeStart] = []
+
+    def grid_starts(first: datetime, last: datetime) -> None:
+        start = midnight + -((midnight - first) // step) * step  # first grid instant >= first
+        while start <= last:
+            found.append(FreeStart(schedule.staff_id, schedule.name, start, start + duration))
+            start += step
+
+    free_from = lowest
+    index = bisect_right(schedule._busy_ends, lowest)  # busy ranges ending after `lowest`
+    for busy_start, busy_end in schedule.busy[index:]:
+        if busy_start >= highest + block:
+            break
+        grid_starts(free_from, min(highest, busy_start - block))
+        free_from = max(free_from, busy_end)
+        if free_from > highest:
+            return found
+    grid_starts(free_from, highest)
+    return found
+
+
+def _free_across_clock_change(
+    schedule: StaffSchedule,
+    rules: Rules,
+    day: date,
+    wall: Interval,
+    span: Span,
+    duration: timedelta,
+    buffer: timedelta,
+) -> list[FreeStart]:
+    """Free starts in a span the clocks change inside: each grid wall time converted exactly."""
+    opens, closes = span
+    found: list[FreeStart] = []
+    for at in _grid_times(rules.step_minutes, *wall):
+        start = wall_to_instant(day, at, rules.zone)
+        if start is None or start < opens or start < rules.earliest:
+            continue
+        end = start + duration
+        if end > closes or start > rules.latest:
+            continue
+        if schedule.is_free(start, end + buffer):
+            found.append(FreeStart(schedule.staff_id, schedule.name, start, end))
     return found
