@@ -190,6 +190,35 @@ async def test_database_refuses_an_overlapping_insert_made_with_plain_sql(db, sh
     assert sorted(r[0] for r in rows) == sorted([shop.sam, shop.sam, shop.alex])
 
 
+async def test_database_guard_agrees_with_a_brute_force_overlap_check(db, shop):
+    """200 random plain-SQL inserts and status changes (booked and cancelled, short and long,
+    for two staff members) on one day: the database accepts exactly those that overlap no booked
+    appointment of the same staff member, as a brute-force check over every stored row says."""
+    import random
+
+    chooser = random.Random(20261201)
+    day_start = _utc(TUESDAY, 8)
+    stored: list[tuple[int, datetime, datetime, str]] = []  # staff, start, end, status
+    for _ in range(200):
+        staff_id = chooser.choice([shop.sam, shop.alex])
+        starts = day_start + timedelta(minutes=5 * chooser.randrange(0, 120))
+        ends = starts + timedelta(minutes=5 * chooser.choice([1, 3, 6, 12, 24, 48]))
+        status = chooser.choice(["booked", "booked", "booked", "cancelled"])
+        clash = status == "booked" and any(
+            other_staff == staff_id and other_status == "booked" and s < ends and starts < e
+            for other_staff, s, e, other_status in stored
+        )
+        if clash:
+            with pytest.raises(IntegrityError) as refused:
+                await _raw_insert(db, shop, starts, ends, staff_id=staff_id, status=status)
+            assert is_overlap(refused.value)
+        else:
+            await _raw_insert(db, shop, starts, ends, staff_id=staff_id, status=status)
+            stored.append((staff_id, starts, ends, status))
+    assert await _scalar(db, "SELECT count(*) FROM appointments") == len(stored)
+    assert sum(1 for row in stored if row[3] == "booked") > 20
+
+
 async def test_database_refuses_an_update_moving_one_appointment_into_another(db, shop):
     """A plain SQL UPDATE moving one booked appointment over another is refused, and so is
     re-booking a cancelled one whose time is now taken; the rows keep their values."""

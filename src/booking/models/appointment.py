@@ -47,6 +47,14 @@ class Appointment(Base):
         CheckConstraint("blocked_until >= ends_at", name="buffer"),
         Index("ix_appointments_staff_starts", "staff_id", "starts_at"),
         Index("ix_appointments_customer_starts", "customer_id", "starts_at"),
+        # SQLite's overlap trigger finds a staff member's next booked appointment through it.
+        Index(
+            "ix_appointments_booked_staff_until",
+            "staff_id",
+            "blocked_until",
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
         ExcludeConstraint(
             ("staff_id", "="),
             (text("tstzrange(starts_at, blocked_until, '[)')"), "&&"),
