@@ -41,7 +41,10 @@ class ServiceBridge:
         else:
             task = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.app_loop))
         try:
-            return await asyncio.wait_for(asyncio.shield(task), self.timeout)
+            # asyncio.timeout, unlike wait_for, adds no task of its own to each hop; the shield
+            # keeps the timeout from cancelling the work itself (decided below).
+            async with asyncio.timeout(self.timeout):
+                return await asyncio.shield(task)
         except TimeoutError:
             if cancel_on_timeout:
                 task.cancel()

@@ -156,12 +156,15 @@ async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo)
 
 
 async def _announce(
-    session: AsyncSession, event: str, appointment: AppointmentInfo, now: datetime
+    session: AsyncSession,
+    event: str,
+    appointment: AppointmentInfo,
+    now: datetime,
+    customer: Customer | None = None,
 ) -> None:
     """Queue the webhook deliveries for this change, in its own transaction."""
-    customer = (
-        await session.get(Customer, appointment.customer_id) if appointment.customer_id else None
-    )
+    if customer is None and appointment.customer_id:
+        customer = await session.get(Customer, appointment.customer_id)
     await webhooks.enqueue(
         session,
         appointment.business_id,
@@ -304,7 +307,7 @@ async def book(
     try:
         async with db.write() as session:
             # Before the key's record is claimed: it names the customer (else a raw FK error).
-            await load_customer(session, request.business_id, request.customer_id)
+            customer = await load_customer(session, request.business_id, request.customer_id)
             if key is not None:
                 existing = await idempotency.find(session, request.business_id, key)
                 if existing is not None:
@@ -351,7 +354,7 @@ async def book(
                 record.resource_id = appointment.id
                 await session.flush()
             booked = await _info(session, appointment, business.zone)
-            await _announce(session, "appointment.booked", booked, now)
+            await _announce(session, "appointment.booked", booked, now, customer)
         metrics.BOOKINGS.labels(source=request.source.value).inc()
         return booked
     except SlotUnavailable:
