@@ -44,20 +44,21 @@ AGENT_SETTINGS = {
     "GOOGLE_API_KEY": "dummy",
     "AGENT_HEALTH_PORT": "0",
 }
-PRELOAD_OFF = {"LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE": "0"}
+# What LiveKit does unless told otherwise, and booking did before it turned the preload off.
+PRELOAD_ON = {"LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE": "1"}
 HTTP_ONLY = "booking serve, HTTP only"
 WITH_AGENT = "booking serve with the agent (1 warm runner)"
 SERVE_VARIANTS: dict[str, dict[str, str]] = {
     HTTP_ONLY: {},
     WITH_AGENT: AGENT_SETTINGS,
-    "the same, local inference preload off (proposed fix)": {**AGENT_SETTINGS, **PRELOAD_OFF},
+    "the same, LiveKit's local inference preloaded (before)": {**AGENT_SETTINGS, **PRELOAD_ON},
 }
 NO_RUNNER = "0 warm job runners"
 ONE_RUNNER = "1 warm job runner (as shipped)"
 AGENT_VARIANTS: dict[str, tuple[int, dict[str, str]]] = {
     NO_RUNNER: (0, {}),
     ONE_RUNNER: (1, {}),
-    "1 warm job runner, local inference preload off (proposed fix)": (1, PRELOAD_OFF),
+    "1 warm job runner, local inference preloaded (before)": (1, PRELOAD_ON),
 }
 FLOORS = {
     "bare interpreter": "",

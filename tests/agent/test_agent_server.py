@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 
 import httpx
@@ -65,3 +66,17 @@ async def test_fake_job_runs_beside_http_and_drains_on_stop(database_url, db, sh
         [ended] = list(await session.scalars(select(Call)))
     assert ended.ended_at is not None
     assert ended.outcome == "abandoned"
+
+
+async def test_agent_server_skips_local_turn_detection_models(db, monkeypatch):
+    """Gemini Live detects turns itself, so building the agent server turns off LiveKit's
+    preload of its local VAD and end-of-turn weights, unless the operator set it explicitly."""
+    from booking.agent.worker import PRELOAD_LOCAL_INFERENCE
+
+    settings = load_settings(google_api_key="dummy", agent_health_port=0)
+    monkeypatch.delenv(PRELOAD_LOCAL_INFERENCE, raising=False)
+    AgentRunner(settings, model_factory=lambda: ScriptedLLM([])).build(db)
+    assert os.environ[PRELOAD_LOCAL_INFERENCE] == "0"
+    monkeypatch.setenv(PRELOAD_LOCAL_INFERENCE, "1")
+    AgentRunner(settings, model_factory=lambda: ScriptedLLM([])).build(db)
+    assert os.environ[PRELOAD_LOCAL_INFERENCE] == "1"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 from livekit.agents import AgentServer, JobContext, JobExecutorType
 
@@ -20,6 +21,8 @@ from booking.db import Database
 from booking.logging import get_logger
 
 log = get_logger(__name__)
+
+PRELOAD_LOCAL_INFERENCE = "LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE"
 
 
 class AgentRunner:
@@ -42,6 +45,9 @@ class AgentRunner:
 
     def build(self, db: Database) -> AgentServer:
         settings = self.settings
+        # Gemini Live detects turns itself: LiveKit's local VAD and end-of-turn weights (about
+        # 250 MB, and a slower first call) would be loaded into the warm job runner for nothing.
+        os.environ.setdefault(PRELOAD_LOCAL_INFERENCE, "0")
         runtime = CallRuntime(
             db=db,
             bridge=ServiceBridge(asyncio.get_running_loop(), settings.tool_timeout_seconds),
