@@ -8,6 +8,9 @@ service call from a tool goes through `ServiceBridge.call`, so there is one rule
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import functools
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -36,28 +39,61 @@ class ServiceBridge:
     async def call(self, coroutine: Coroutine[Any, Any, T], *, cancel_on_timeout: bool = True) -> T:
         """Await `coroutine` on the app loop. A write passes cancel_on_timeout=False: it is left to
         finish (it is idempotent), and only the wait is given up."""
-        if asyncio.get_running_loop() is self.app_loop:
-            task: asyncio.Future[T] = asyncio.ensure_future(coroutine)
+        loop = asyncio.get_running_loop()
+        if loop is self.app_loop:
+            work: asyncio.Future[T] | concurrent.futures.Future[T] = asyncio.ensure_future(
+                coroutine
+            )
         else:
-            task = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.app_loop))
+            work = asyncio.run_coroutine_threadsafe(coroutine, self.app_loop)
+        # One plain future and one timer per hop, the least asyncio offers: the answer is copied
+        # across when the work ends or the timeout fires, whichever is first. Cancelling this
+        # wait never reaches the work by itself; what happens to the work is decided below.
+        answer: asyncio.Future[T] = loop.create_future()
+        if loop is self.app_loop:
+            work.add_done_callback(functools.partial(_copy_outcome, answer))
+        else:
+            work.add_done_callback(functools.partial(_hand_back, loop, answer))
+        timer = loop.call_later(self.timeout, _time_out, answer)
         try:
-            # asyncio.timeout, unlike wait_for, adds no task of its own to each hop; the shield
-            # keeps the timeout from cancelling the work itself (decided below).
-            async with asyncio.timeout(self.timeout):
-                return await asyncio.shield(task)
+            return await answer
         except TimeoutError:
             if cancel_on_timeout:
-                task.cancel()
+                work.cancel()
             else:  # left to finish: its late failure is logged here, since nobody awaits it
-                task.add_done_callback(_log_late_failure)
+                work.add_done_callback(_log_late_failure)
             raise BridgeTimeout(self.timeout) from None
         except asyncio.CancelledError:
             if cancel_on_timeout:
-                task.cancel()
+                work.cancel()
             raise
+        finally:
+            timer.cancel()
 
 
-def _log_late_failure(task: asyncio.Future[Any]) -> None:
+def _copy_outcome(answer: asyncio.Future[T], done: Any) -> None:
+    if answer.done():
+        return
+    if done.cancelled():
+        answer.cancel()
+    elif (error := done.exception()) is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(done.result())
+
+
+def _hand_back(loop: asyncio.AbstractEventLoop, answer: asyncio.Future[T], done: Any) -> None:
+    """On the app loop: pass the outcome to the call's loop, unless that call is already over."""
+    with contextlib.suppress(RuntimeError):  # the call's loop closed meanwhile
+        loop.call_soon_threadsafe(_copy_outcome, answer, done)
+
+
+def _time_out(answer: asyncio.Future[Any]) -> None:
+    if not answer.done():
+        answer.set_exception(TimeoutError())
+
+
+def _log_late_failure(task: Any) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
         log.warning(
             "a service call finished after its caller stopped waiting, and failed",
