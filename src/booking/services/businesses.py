@@ -149,7 +149,8 @@ _LIMITS = {
     "min_notice_minutes": (0, 7 * 24 * 60),
     "horizon_days": (1, 730),
     "cancellation_cutoff_minutes": (0, 14 * 24 * 60),
-    "max_call_seconds": (60, 900),
+    # Gemini Live closes its connection at about ten minutes; the call must end before it does.
+    "max_call_seconds": (60, 600),
 }
 
 
