@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -106,9 +110,145 @@ def test_migrate_then_seed_demo_is_idempotent(tmp_path):
     first = run_booking("seed-demo", env=env, cwd=tmp_path)
     assert "Admin token (shown once): bk_" in first.stdout
     second = run_booking("seed-demo", "--json", env=env, cwd=tmp_path)
-    import json
-
     data = json.loads(second.stdout)
     assert data["created"] is False and data["business_id"] == 1
     assert len(data["staff_ids"]) == 2 and len(data["service_ids"]) == 3
     assert data["token"].startswith("bk_")
+
+
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/b.db"}
+
+
+def business_rows(tmp_path: Path) -> list[tuple[int, str]]:
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        return conn.execute("SELECT id, name FROM businesses ORDER BY id").fetchall()
+
+
+def authenticates(tmp_path: Path, secret: str) -> int | None:
+    from booking.db import Database
+    from booking.services.tokens import authenticate
+
+    async def check() -> int | None:
+        db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/b.db")
+        try:
+            return await authenticate(db, secret)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(check())
+
+
+def create_london_business(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return run_booking(
+        "create-business",
+        "--name",
+        "Kensington Cuts",
+        "--timezone",
+        "Europe/London",
+        "--region",
+        "GB",
+        "--number",
+        "+44 20 7946 0000",
+        "--transfer-number",
+        "020 7946 0999",
+        env=sqlite_env(tmp_path),
+        cwd=tmp_path,
+    )
+
+
+def test_create_business_prints_its_id_and_a_working_token(tmp_path):
+    """create-business stores the business with E.164 numbers and prints its id and an admin
+    token that authenticates as that business."""
+    assert run_booking("migrate", env=sqlite_env(tmp_path), cwd=tmp_path).returncode == 0
+    result = create_london_business(tmp_path)
+    assert result.returncode == 0, result.stderr
+    business_id = int(re.search(r"Business (\d+) created", result.stdout).group(1))
+    secret = re.search(r"Admin token \(shown once\): (bk_\S+)", result.stdout).group(1)
+    assert business_rows(tmp_path) == [(business_id, "Kensington Cuts")]
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        tz, region, transfer = conn.execute(
+            "SELECT timezone, default_region, transfer_number FROM businesses WHERE id = ?",
+            (business_id,),
+        ).fetchone()
+        numbers = conn.execute(
+            "SELECT number FROM business_numbers WHERE business_id = ?", (business_id,)
+        ).fetchall()
+    assert (tz, region, transfer) == ("Europe/London", "GB", "+442079460999")
+    assert numbers == [("+442079460000",)]
+    assert authenticates(tmp_path, secret) == business_id
+
+
+def test_create_business_rejects_a_bad_timezone_in_one_line(tmp_path):
+    """An unknown --timezone exits non-zero with one line naming the timezone, creating
+    nothing."""
+    env = sqlite_env(tmp_path)
+    assert run_booking("migrate", env=env, cwd=tmp_path).returncode == 0
+    result = run_booking(
+        "create-business",
+        *("--name", "X", "--timezone", "Europe/Atlantis", "--region", "GB"),
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "timezone" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert business_rows(tmp_path) == []
+
+
+def test_create_token_prints_a_token_or_names_the_unknown_business(tmp_path):
+    """create-token prints a token for an existing business; an unknown business id exits 1
+    saying there is no such business."""
+    env = sqlite_env(tmp_path)
+    assert run_booking("migrate", env=env, cwd=tmp_path).returncode == 0
+    assert create_london_business(tmp_path).returncode == 0
+    result = run_booking("create-token", "--business-id", "1", "--name", "x", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip()
+    assert secret.startswith("bk_") and authenticates(tmp_path, secret) == 1
+    missing = run_booking(
+        "create-token", "--business-id", "99", "--name", "x", env=env, cwd=tmp_path
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "booking: no business with id 99"
+    assert missing.stdout == ""
+
+
+def test_seed_demo_skips_a_database_that_already_has_a_business(tmp_path):
+    """seed-demo after create-business creates no demo (one business stays) and says why,
+    in one line; with --json it reports skipped and no token."""
+    env = sqlite_env(tmp_path)
+    assert run_booking("migrate", env=env, cwd=tmp_path).returncode == 0
+    assert create_london_business(tmp_path).returncode == 0
+    result = run_booking("seed-demo", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and "Demo not created" in lines[0] and "already has" in lines[0]
+    assert "bk_" not in result.stdout
+    as_json = run_booking("seed-demo", "--json", env=env, cwd=tmp_path)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == {
+        "created": False,
+        "skipped": True,
+        "existing_business_id": 1,
+    }
+    assert business_rows(tmp_path) == [(1, "Kensington Cuts")]
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        assert conn.execute("SELECT count(*) FROM business_numbers").fetchone() == (1,)
+
+
+def test_seed_demo_twice_creates_one_demo(tmp_path):
+    """Running seed-demo twice on an empty database leaves exactly one Demo Salon, with its two
+    staff and three services; the second run reports it as present."""
+    env = sqlite_env(tmp_path)
+    assert run_booking("migrate", env=env, cwd=tmp_path).returncode == 0
+    first = run_booking("seed-demo", env=env, cwd=tmp_path)
+    second = run_booking("seed-demo", env=env, cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0
+    assert "Demo business created" in first.stdout
+    assert "Demo business already present" in second.stdout and "bk_" not in second.stdout
+    assert business_rows(tmp_path) == [(1, "Demo Salon")]
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        assert conn.execute("SELECT count(*) FROM staff").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM services").fetchone() == (3,)

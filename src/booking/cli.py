@@ -39,25 +39,36 @@ async def _migrate(settings: Settings) -> int:
 
 async def _seed_demo(settings: Settings, as_json: bool) -> int:
     from booking.server import ensure_schema_current
-    from booking.services.demo import issue_demo_token, seed_demo
+    from booking.services.demo import first_business_id, issue_demo_token, seed_demo
 
+    token: str | None = None
+    existing: int | None = None
     db = _database(settings)
     try:
         await ensure_schema_current(db)
         demo = await seed_demo(db)
-        if as_json or demo.created:
+        if demo is None:
+            existing = await first_business_id(db)
+        elif as_json or demo.created:
             token = await issue_demo_token(db, demo.business_id)
-        else:
-            token = None
     finally:
         await db.dispose()
+    if demo is None:
+        if as_json:
+            print(json.dumps({"created": False, "skipped": True, "existing_business_id": existing}))
+        else:
+            print(
+                f"Demo not created: the database already has businesses (first id {existing}); "
+                f"for an admin token: booking create-token --business-id {existing}"
+            )
+        return 0
     ids = {
         "business_id": demo.business_id,
         "staff_ids": demo.staff_ids,
         "service_ids": demo.service_ids,
     }
     if as_json:
-        print(json.dumps({**ids, "created": demo.created, "token": token}))
+        print(json.dumps({**ids, "created": demo.created, "skipped": False, "token": token}))
     elif token:
         print(f"Demo business created: {json.dumps(ids)}")
         print(f"Admin token (shown once): {token}")
@@ -146,8 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="default: HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: PORT or 8000")
     commands.add_parser("migrate", help="apply database migrations up to the latest")
-    seed = commands.add_parser("seed-demo", help="create the demo business if it is missing")
-    seed.add_argument("--json", action="store_true", help="print ids and a fresh token as JSON")
+    seed = commands.add_parser(
+        "seed-demo", help="create the demo business if the database has no business"
+    )
+    seed.add_argument(
+        "--json", action="store_true", help="print ids and a fresh token as JSON (or skipped: true)"
+    )
     business = commands.add_parser("create-business", help="create a business and its first token")
     business.add_argument("--name", required=True)
     business.add_argument("--timezone", required=True, help="IANA name, e.g. Europe/London")

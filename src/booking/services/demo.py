@@ -1,4 +1,8 @@
-"""A demo business so `make run` has something to answer with: a salon in New York."""
+"""A demo business so `make run` has something to answer with: a salon in New York.
+
+It is created only in a database with no business at all, so `make run` never adds a demo (and
+its phone number) next to a business the user made with `booking create-business`.
+"""
 
 from __future__ import annotations
 
@@ -43,11 +47,24 @@ async def find_demo(db: Database) -> DemoIds | None:
         return DemoIds(business.id, staff_ids, service_ids, created=False)
 
 
-async def seed_demo(db: Database) -> DemoIds:
-    """Create the demo business once; a second run finds and returns the first."""
+async def first_business_id(db: Database) -> int | None:
+    """The lowest business id, or None when the database has no business."""
+    async with db.read() as session:
+        return await session.scalar(select(Business.id).order_by(Business.id).limit(1))
+
+
+async def seed_demo(db: Database) -> DemoIds | None:
+    """Create the demo business in a database with no business; a second run finds and returns
+    the first. Returns None, creating nothing, when other businesses exist and no demo does.
+
+    The steps run in separate transactions, the business first: a seed interrupted part-way
+    leaves the demo business with fewer staff or services, which later runs report as is.
+    """
     existing = await find_demo(db)
     if existing is not None:
         return existing
+    if await first_business_id(db) is not None:
+        return None
     business = await businesses.create_business(
         db,
         name=DEMO_NAME,
