@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, time
 
 from sqlalchemy import func, select
 
@@ -11,9 +12,16 @@ from booking.models import (
     AppointmentStatus,
     Call,
     Customer,
+    DateOverride,
+    IdempotencyRecord,
     Message,
+    Service,
+    Staff,
     ToolCall,
     WebhookDelivery,
+    WebhookSubscription,
+    WeeklyHours,
+    staff_services,
 )
 from booking.services import calls
 
@@ -416,3 +424,395 @@ async def test_unknown_and_foreign_ids_are_404(client, db, shop, auth):
         f"/api/customers/{shop.ada}", headers={"Authorization": f"Bearer {other_token}"}
     )
     assert theirs.status_code == 404
+
+
+async def test_replacing_a_members_services(client, db, shop, auth):
+    """PUT services replaces the set a member performs, in the answer and in the stored links;
+    a service named twice is stored once."""
+    replaced = await client.put(
+        f"/api/staff/{shop.sam}/services",
+        json={"service_ids": [shop.colour, shop.trim, shop.colour]},
+        headers=auth,
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["id"] == shop.sam
+    assert replaced.json()["service_ids"] == sorted([shop.colour, shop.trim])
+    async with db.read() as session:
+        stored = list(
+            await session.scalars(
+                select(staff_services.c.service_id)
+                .where(staff_services.c.staff_id == shop.sam)
+                .order_by(staff_services.c.service_id)
+            )
+        )
+        alex = list(
+            await session.scalars(
+                select(staff_services.c.service_id).where(staff_services.c.staff_id == shop.alex)
+            )
+        )
+    assert stored == sorted([shop.colour, shop.trim])
+    assert sorted(alex) == sorted([shop.haircut, shop.trim, shop.colour])
+    read = await client.get(f"/api/staff/{shop.sam}", headers=auth)
+    assert read.json()["service_ids"] == sorted([shop.colour, shop.trim])
+
+
+async def test_patching_a_member_renames_deactivates_and_changes_services(client, db, shop, auth):
+    """PATCH changes only the fields sent: a trimmed new name, active, and the services;
+    fields left out keep their stored value."""
+    renamed = await client.patch(
+        f"/api/staff/{shop.sam}", json={"name": "  Samira  "}, headers=auth
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Samira"
+    assert renamed.json()["active"] is True
+    assert renamed.json()["service_ids"] == sorted([shop.haircut, shop.trim])
+    paused = await client.patch(
+        f"/api/staff/{shop.sam}",
+        json={"active": False, "service_ids": [shop.trim]},
+        headers=auth,
+    )
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["name"] == "Samira"
+    assert paused.json()["active"] is False
+    assert paused.json()["service_ids"] == [shop.trim]
+    async with db.read() as session:
+        member = await session.get(Staff, shop.sam)
+        assert (member.name, member.active) == ("Samira", False)
+        assert [s.id for s in member.services] == [shop.trim]
+        hours = await session.scalar(
+            select(func.count()).select_from(WeeklyHours).where(WeeklyHours.staff_id == shop.sam)
+        )
+    assert hours == 10  # two intervals on each of five days, untouched
+    back = await client.patch(f"/api/staff/{shop.sam}", json={"active": True}, headers=auth)
+    assert back.json()["active"] is True
+    async with db.read() as session:
+        assert (await session.get(Staff, shop.sam)).active is True
+    blank = await client.patch(f"/api/staff/{shop.sam}", json={"name": "   "}, headers=auth)
+    assert blank.status_code == 422
+    assert blank.json()["errors"][0]["field"] == "name"
+    async with db.read() as session:
+        assert (await session.get(Staff, shop.sam)).name == "Samira"
+
+
+async def test_listing_a_members_overrides(client, db, shop, auth):
+    """GET overrides lists each date once, in date order: a day off with its reason, and
+    special hours with both their intervals, as stored."""
+    special = await client.post(
+        f"/api/staff/{shop.sam}/overrides",
+        json={
+            "date": "2026-12-10",
+            "intervals": [
+                {"opens_at": "14:00", "closes_at": "16:00"},
+                {"opens_at": "08:00", "closes_at": "10:00"},
+            ],
+            "reason": "Late start",
+        },
+        headers=auth,
+    )
+    assert special.status_code == 201, special.text
+    day_off = await client.post(
+        f"/api/staff/{shop.sam}/overrides",
+        json={"date": "2026-12-08", "reason": "Dentist"},
+        headers=auth,
+    )
+    assert day_off.status_code == 201, day_off.text
+    listed = await client.get(f"/api/staff/{shop.sam}/overrides", headers=auth)
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == [
+        {"date": "2026-12-08", "closed": True, "intervals": [], "reason": "Dentist"},
+        {
+            "date": "2026-12-10",
+            "closed": False,
+            "intervals": [
+                {"opens_at": "08:00:00", "closes_at": "10:00:00"},
+                {"opens_at": "14:00:00", "closes_at": "16:00:00"},
+            ],
+            "reason": "Late start",
+        },
+    ]
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(
+                    DateOverride.on_date,
+                    DateOverride.opens_at,
+                    DateOverride.closes_at,
+                    DateOverride.reason,
+                )
+                .where(DateOverride.staff_id == shop.sam)
+                .order_by(DateOverride.on_date, DateOverride.opens_at)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (date(2026, 12, 8), None, None, "Dentist"),
+        (date(2026, 12, 10), time(8), time(10), "Late start"),
+        (date(2026, 12, 10), time(14), time(16), "Late start"),
+    ]
+    alex = await client.get(f"/api/staff/{shop.alex}/overrides", headers=auth)
+    assert alex.status_code == 200 and alex.json() == []
+
+
+async def test_replacing_hours_with_a_lunch_break(client, db, shop, auth):
+    """PUT hours with two intervals on one day replaces the whole week; GET gives back exactly
+    those intervals, and only they are stored."""
+    replaced = await client.put(
+        f"/api/staff/{shop.alex}/hours",
+        json={
+            "days": [
+                {
+                    "weekday": "wednesday",
+                    "intervals": [
+                        {"opens_at": "13:00", "closes_at": "17:30"},
+                        {"opens_at": "08:30", "closes_at": "12:00"},
+                    ],
+                }
+            ]
+        },
+        headers=auth,
+    )
+    assert replaced.status_code == 200, replaced.text
+    expected = {
+        "days": [
+            {
+                "weekday": "wednesday",
+                "intervals": [
+                    {"opens_at": "08:30:00", "closes_at": "12:00:00"},
+                    {"opens_at": "13:00:00", "closes_at": "17:30:00"},
+                ],
+            }
+        ]
+    }
+    assert replaced.json() == expected
+    read = await client.get(f"/api/staff/{shop.alex}/hours", headers=auth)
+    assert read.status_code == 200
+    assert read.json() == expected
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(WeeklyHours.weekday, WeeklyHours.opens_at, WeeklyHours.closes_at)
+                .where(WeeklyHours.staff_id == shop.alex)
+                .order_by(WeeklyHours.weekday, WeeklyHours.opens_at)
+            )
+        ).all()
+        sams = await session.scalar(
+            select(func.count()).select_from(WeeklyHours).where(WeeklyHours.staff_id == shop.sam)
+        )
+    assert [tuple(r) for r in rows] == [(2, time(8, 30), time(12)), (2, time(13), time(17, 30))]
+    assert sams == 10
+    free = await client.get(
+        "/api/availability",
+        params={"start_date": "2026-12-02", "staff_id": shop.alex, "duration_minutes": 30},
+        headers=auth,
+    )
+    times = [s["time"] for s in free.json()["slots"]]
+    assert times[0] == "08:30" and "11:30" in times and "12:00" not in times
+    assert "12:30" not in times and "13:00" in times and times[-1] == "17:00"
+
+
+async def test_reading_one_service(client, db, shop, auth):
+    """GET a service gives its stored name, duration, buffer and active flag; a retired one is
+    still readable by id."""
+    read = await client.get(f"/api/services/{shop.haircut}", headers=auth)
+    assert read.status_code == 200, read.text
+    async with db.read() as session:
+        stored = await session.get(Service, shop.haircut)
+    assert read.json() == {
+        "id": stored.id,
+        "name": stored.name,
+        "duration_minutes": stored.duration_minutes,
+        "buffer_minutes": stored.buffer_minutes,
+        "active": stored.active,
+    }
+    assert read.json() == {
+        "id": shop.haircut,
+        "name": "Haircut",
+        "duration_minutes": 30,
+        "buffer_minutes": 10,
+        "active": True,
+    }
+    await client.delete(f"/api/services/{shop.colour}", headers=auth)
+    retired = await client.get(f"/api/services/{shop.colour}", headers=auth)
+    assert retired.status_code == 200 and retired.json()["active"] is False
+    async with db.read() as session:
+        assert (await session.get(Service, shop.colour)).active is False
+
+
+async def test_deleting_a_webhook_stops_its_deliveries(client, db, shop, auth):
+    """DELETE removes the subscription and its queued deliveries; a later booking queues none,
+    and the subscription is 404 from then on."""
+    created = await client.post(
+        "/api/webhooks",
+        json={"url": "https://hooks.example/in", "events": ["appointment.booked"]},
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    hook = created.json()["id"]
+    await book(client, auth, shop)
+    async with db.read() as session:
+        queued = await session.scalar(select(func.count()).select_from(WebhookDelivery))
+    assert queued == 1
+    removed = await client.delete(f"/api/webhooks/{hook}", headers=auth)
+    assert removed.status_code == 204
+    await book(client, auth, shop, appointment_time="11:00")
+    async with db.read() as session:
+        assert await session.get(WebhookSubscription, hook) is None
+        assert await session.scalar(select(func.count()).select_from(WebhookSubscription)) == 0
+        assert await session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+        assert await session.scalar(select(func.count()).select_from(Appointment)) == 2
+    assert (await client.get("/api/webhooks", headers=auth)).json() == []
+    gone = await client.get(f"/api/webhooks/{hook}/deliveries", headers=auth)
+    assert gone.status_code == 404 and gone.headers["content-type"].startswith(PROBLEM)
+    again = await client.delete(f"/api/webhooks/{hook}", headers=auth)
+    assert again.status_code == 404
+
+
+async def test_marking_completed_and_no_show(client, db, shop, auth):
+    """POST status/completed and status/no_show answer the appointment with its new status and
+    store it; other appointments are untouched."""
+    done = await book(client, auth, shop)
+    missed = await book(client, auth, shop, appointment_time="11:00")
+    untouched = await book(client, auth, shop, appointment_time="14:00")
+    completed = await client.post(f"/api/appointments/{done['id']}/status/completed", headers=auth)
+    assert completed.status_code == 200, completed.text
+    assert completed.json()["id"] == done["id"]
+    assert completed.json()["status"] == "completed"
+    assert completed.json()["starts_at"] == done["starts_at"]
+    no_show = await client.post(f"/api/appointments/{missed['id']}/status/no_show", headers=auth)
+    assert no_show.status_code == 200, no_show.text
+    assert no_show.json()["status"] == "no_show"
+    async with db.read() as session:
+        statuses = dict((await session.execute(select(Appointment.id, Appointment.status))).all())
+    assert statuses == {
+        done["id"]: AppointmentStatus.COMPLETED,
+        missed["id"]: AppointmentStatus.NO_SHOW,
+        untouched["id"]: AppointmentStatus.BOOKED,
+    }
+    read = await client.get(f"/api/appointments/{done['id']}", headers=auth)
+    assert read.json()["status"] == "completed"
+
+
+async def test_appointment_list_pages_in_a_stable_order(client, db, shop, auth):
+    """Pages follow start time then id, so ties never repeat or skip across pages; each page
+    carries the total, its number and size."""
+    booked = [
+        await book(client, auth, shop, appointment_time="10:00"),
+        await book(client, auth, shop, staff_id=shop.alex, appointment_time="10:00"),
+        await book(client, auth, shop, appointment_time="11:00"),
+        await book(client, auth, shop, staff_id=shop.alex, appointment_time="11:00"),
+        await book(client, auth, shop, appointment_date="2026-12-02", appointment_time="09:00"),
+    ]
+    # Booked last but starting before the 2 December one: order is by start, not by id.
+    afternoon = await book(client, auth, shop, staff_id=shop.alex, appointment_time="13:30")
+    async with db.read() as session:
+        stored = list(
+            await session.scalars(
+                select(Appointment.id).order_by(Appointment.starts_at, Appointment.id)
+            )
+        )
+    assert len(stored) == 6
+    pages = []
+    for number in (1, 2, 3):
+        page = await client.get(
+            "/api/appointments", params={"page": number, "page_size": 2}, headers=auth
+        )
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert (body["total"], body["page"], body["page_size"]) == (6, number, 2)
+        pages.append([a["id"] for a in body["items"]])
+    assert [i for p in pages for i in p] == stored
+    assert pages[0] == [booked[0]["id"], booked[1]["id"]]  # the 10:00 tie, by id
+    assert pages[1] == [booked[2]["id"], booked[3]["id"]]
+    assert pages[2] == [afternoon["id"], booked[4]["id"]]
+    beyond = await client.get("/api/appointments", params={"page": 4, "page_size": 2}, headers=auth)
+    assert beyond.json()["items"] == [] and beyond.json()["total"] == 6
+    zero = await client.get("/api/appointments", params={"page_size": 0}, headers=auth)
+    assert zero.status_code in (400, 422)
+
+
+async def test_appointment_list_by_customer(client, db, shop, auth):
+    """customer_id keeps only that customer's appointments, and total counts only them."""
+    grace = await client.post(
+        "/api/customers",
+        json={"business_id": shop.business_id, "phone": "+12125550147", "name": "Grace"},
+        headers=auth,
+    )
+    assert grace.status_code == 201, grace.text
+    grace_id = grace.json()["id"]
+    adas = [
+        await book(client, auth, shop),
+        await book(client, auth, shop, appointment_time="14:00"),
+    ]
+    graces = [await book(client, auth, shop, customer_id=grace_id, appointment_time="11:00")]
+    for customer_id, expected in ((shop.ada, adas), (grace_id, graces)):
+        listed = await client.get(
+            "/api/appointments", params={"customer_id": customer_id}, headers=auth
+        )
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["total"] == len(expected)
+        assert [a["id"] for a in listed.json()["items"]] == [a["id"] for a in expected]
+        assert {a["customer_id"] for a in listed.json()["items"]} == {customer_id}
+        async with db.read() as session:
+            stored = list(
+                await session.scalars(
+                    select(Appointment.id)
+                    .where(Appointment.customer_id == customer_id)
+                    .order_by(Appointment.starts_at)
+                )
+            )
+        assert stored == [a["id"] for a in expected]
+    nobody = await client.get("/api/appointments", params={"customer_id": 999999}, headers=auth)
+    assert nobody.json()["items"] == [] and nobody.json()["total"] == 0
+
+
+async def test_deactivated_member_cannot_be_booked(client, db, shop, auth):
+    """After DELETE /api/staff/{id}, booking that member is 422 naming staff_id, and nothing
+    is stored: no appointment, no idempotency record."""
+    deactivated = await client.delete(f"/api/staff/{shop.sam}", headers=auth)
+    assert deactivated.status_code == 200 and deactivated.json()["active"] is False
+    refused = await client.post(
+        "/api/appointments",
+        json={
+            "business_id": shop.business_id,
+            "customer_id": shop.ada,
+            "staff_id": shop.sam,
+            "appointment_date": "2026-12-01",
+            "appointment_time": "10:00",
+        },
+        headers={**auth, "Idempotency-Key": "inactive-sam"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith(PROBLEM)
+    problem = refused.json()
+    assert problem["code"] == "invalid_input"
+    assert problem["errors"] == [
+        {"field": "staff_id", "message": "that staff member is not taking bookings"}
+    ]
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
+        assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+        assert (await session.get(Staff, shop.sam)).active is False
+
+
+async def test_retired_service_cannot_be_booked(client, db, shop, auth):
+    """After DELETE /api/services/{id}, booking it by service_id is 422 naming service_id,
+    with or without a staff member, and nothing is stored."""
+    retired = await client.delete(f"/api/services/{shop.haircut}", headers=auth)
+    assert retired.status_code == 200 and retired.json()["active"] is False
+    body = {
+        "business_id": shop.business_id,
+        "customer_id": shop.ada,
+        "service_id": shop.haircut,
+        "appointment_date": "2026-12-01",
+        "appointment_time": "10:00",
+    }
+    for extra in ({"staff_id": shop.sam}, {}):
+        refused = await client.post("/api/appointments", json={**body, **extra}, headers=auth)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith(PROBLEM)
+        assert refused.json()["code"] == "invalid_input"
+        assert refused.json()["errors"] == [
+            {"field": "service_id", "message": "that service is no longer offered"}
+        ]
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
+        assert (await session.get(Service, shop.haircut)).active is False

@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import select
 
 from booking.api.calendar_feed import render_feed
-from booking.models import AppointmentStatus, Staff
+from booking.models import Appointment, AppointmentStatus, Staff
 from booking.services import appointments, customers
 from booking.services.calendar_feed import FeedEvent, StaffFeed
 from tests.conftest import NOW
@@ -235,3 +236,39 @@ def test_repeated_hour_keeps_each_instant():
     assert read["appt-2@booking"].decoded("DTSTART").astimezone(UTC) == second
     assert "TZID" not in read["appt-2@booking"]["DTSTART"].params
     assert str(read["appt-2@booking"]["SUMMARY"]) == "Appointment"
+
+
+async def test_feed_keeps_local_time_on_both_sides_of_a_change_of_clocks(client, db, shop, auth):
+    """Appointments at 10:00 on either side of New York's fall-back (1 November 2026) are both
+    given as 10:00 wall time with the business's TZID; their UTC instants are an hour apart,
+    and the feed's VTIMEZONE holds both the daylight and the standard offset."""
+    booked_on = datetime(2026, 10, 20, 13, 0, tzinfo=UTC)
+    # Saturday 31 October, EDT (UTC-4): 14:00 UTC, just inside the feed's 30 days before NOW.
+    before = await book(db, shop, "2026-10-31", "10:00", staff_id=shop.alex, now=booked_on)
+    # Tuesday 3 November, EST (UTC-5).
+    after = await book(db, shop, "2026-11-03", "10:00", staff_id=shop.alex, now=booked_on)
+    async with db.read() as session:
+        stored = dict((await session.execute(select(Appointment.id, Appointment.starts_at))).all())
+    assert stored == {
+        before: datetime(2026, 10, 31, 14, 0, tzinfo=UTC),
+        after: datetime(2026, 11, 3, 15, 0, tzinfo=UTC),
+    }
+
+    calendar = await fetch_feed(client, await feed_url(client, auth, shop.alex))
+
+    events = events_by_uid(calendar)
+    assert set(events) == {f"appt-{before}@booking", f"appt-{after}@booking"}
+    for uid, day, utc_hour in ((before, 31, 14), (after, 3, 15)):
+        event = events[f"appt-{uid}@booking"]
+        month = 10 if day == 31 else 11
+        assert event["DTSTART"].params["TZID"] == NEW_YORK
+        assert event["DTEND"].params["TZID"] == NEW_YORK
+        assert event["DTSTART"].to_ical() == f"2026{month:02d}{day:02d}T100000".encode()
+        assert event["DTEND"].to_ical() == f"2026{month:02d}{day:02d}T103000".encode()
+        start = event.decoded("DTSTART")
+        assert (start.hour, start.minute) == (10, 0)
+        assert start.astimezone(UTC) == datetime(2026, month, day, utc_hour, 0, tzinfo=UTC)
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == NEW_YORK
+    offsets = {(part.name, part["TZOFFSETTO"].to_ical()) for part in zone.subcomponents}
+    assert ("DAYLIGHT", "-0400") in offsets and ("STANDARD", "-0500") in offsets

@@ -6,15 +6,15 @@ import hashlib
 import hmac
 import json
 import socket
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import httpx
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from booking.models import DeliveryStatus, WebhookDelivery
-from booking.services import calls, webhooks
+from booking.models import Appointment, DeliveryStatus, WebhookDelivery
+from booking.services import appointments, calls, webhooks
 from tests.conftest import NOW
 
 
@@ -167,3 +167,41 @@ async def test_bad_subscriptions_name_the_field(client, shop, auth):
         "/api/webhooks", json={"url": "https://x.example", "events": ["nope"]}, headers=auth
     )
     assert bad_event.status_code == 422 and bad_event.json()["errors"][0]["field"] == "events"
+
+
+async def test_change_failing_after_its_delivery_was_queued_leaves_no_delivery(
+    client, db, shop, auth, monkeypatch
+):
+    """When the booking's transaction fails after its delivery row was written (and flushed)
+    in it, the rollback takes the delivery with it: no appointment and no delivery remain."""
+    await subscribe(client, auth, "http://127.0.0.1:9/none", ["appointment.booked"])
+    real_announce = appointments._announce
+    seen_in_transaction: list[int] = []
+
+    async def announce_then_fail(session, event, appointment, now, customer=None):
+        await real_announce(session, event, appointment, now, customer)
+        await session.flush()
+        seen_in_transaction.append(
+            await session.scalar(select(func.count()).select_from(WebhookDelivery))
+        )
+        raise RuntimeError("the change fails after its delivery was queued")
+
+    monkeypatch.setattr(appointments, "_announce", announce_then_fail)
+    request = appointments.BookingRequest(
+        business_id=shop.business_id,
+        customer_id=shop.ada,
+        staff_id=shop.sam,
+        local_date=date(2026, 12, 1),
+        local_time=time(10),
+    )
+    with pytest.raises(RuntimeError, match="after its delivery was queued"):
+        await appointments.book(db, request, now=NOW)
+    assert seen_in_transaction == [1]  # the delivery was really in the failed transaction
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
+        assert await session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+    monkeypatch.setattr(appointments, "_announce", real_announce)
+    assert (await book(client, auth, shop)).status_code == 201
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Appointment)) == 1
+        assert await session.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
