@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from booking.models import Appointment, AppointmentStatus, Call, CallOutcome, Customer, ToolCall
@@ -254,3 +255,78 @@ async def test_withheld_caller_giving_a_customers_number_learns_nothing_of_them(
     assert message.body == "Please call me back about colour"
     [ada] = await rows(db, Customer, Customer.id == shop.ada)
     assert ada.name == "Ada"
+
+
+async def first_request(model) -> None:
+    """Wait until the model has been asked for its first reply."""
+    import asyncio
+
+    async with asyncio.timeout(5):
+        while not model.contexts:  # noqa: ASYNC110 - the scripted model has no event to await
+            await asyncio.sleep(0.01)
+
+
+async def test_known_caller_is_greeted_by_name_with_the_transcription_notice(db, shop, phone):
+    """When a known caller's call starts, the model is asked at once to greet them by name, to
+    name the business and to say the transcription notice."""
+
+    call = await phone(greet=True)
+    call.model.add("Hello Ada, this is Test Salon. This call is transcribed. How can I help?")
+    await first_request(call.model)
+    asked = "\n".join(
+        item.text_content or "" for item in call.model.contexts[0].items if hasattr(item, "role")
+    )
+    assert "Greet Ada by name" in asked
+    assert "Test Salon" in asked
+    assert "This call is transcribed to help us serve you." in asked
+
+
+async def test_new_caller_is_asked_their_name(db, shop, phone):
+    """A caller whose number is not on file is greeted and asked for their name."""
+
+    call = await phone(caller="+12125550147", greet=True)
+    call.model.add("Hello, this is Test Salon. May I have your name?")
+    await first_request(call.model)
+    asked = "\n".join(
+        item.text_content or "" for item in call.model.contexts[0].items if hasattr(item, "role")
+    )
+    assert "ask for their name" in asked
+    assert "Ada" not in asked
+
+
+async def test_talking_over_a_booking_does_not_cut_the_write_short(db, shop, phone, monkeypatch):
+    """The caller barges in while book_appointment is writing: the interruption is refused for
+    that turn, the appointment is stored, and the model gets the booking's answer and confirms
+    it to the caller."""
+    import asyncio
+
+    from booking.services import appointments
+
+    real_book = appointments.book
+    writing = asyncio.Event()
+
+    async def slow_book(*args, **kwargs):
+        writing.set()
+        await asyncio.sleep(0.3)
+        return await real_book(*args, **kwargs)
+
+    monkeypatch.setattr(appointments, "book", slow_book)
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have 9 AM.",
+        tool("book_appointment", option_id="T1"),
+        "You're booked.",
+    )
+    await call.say("Tuesday with Sam")
+    booking = asyncio.create_task(call.say("9 AM please"))
+    await asyncio.wait_for(writing.wait(), 5)
+    with pytest.raises(RuntimeError):  # the turn disallows interruptions while it writes
+        call.session.interrupt()
+    result = await asyncio.wait_for(booking, 10)
+    output = next(e.item for e in result.events if e.type == "function_call_output")
+    assert not output.is_error
+    assert output.output.startswith("Booked: Tuesday the 1st of December at 9 AM with Sam")
+    assert result.events[-1].type == "message"  # and the confirmation is still spoken
+    stored = await rows(db, Appointment, Appointment.customer_id == shop.ada)
+    assert [a.status for a in stored] == [AppointmentStatus.BOOKED]
