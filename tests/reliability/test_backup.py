@@ -85,6 +85,7 @@ def sqlite_file(sqlite_template: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.processes
 async def test_backup_under_a_stream_of_bookings_restores_every_acknowledged_booking(
     sqlite_file: Path, tmp_path: Path
 ):

@@ -231,6 +231,7 @@ async def test_sqlite_write_lock_held_past_the_busy_timeout_gives_503_then_recov
         await db.dispose()
 
 
+@pytest.mark.processes
 async def test_sigkill_during_a_stream_of_bookings_leaves_a_sound_database(
     database_url: str, tmp_path: Path
 ):

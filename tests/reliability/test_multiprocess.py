@@ -7,6 +7,8 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from booking.db import Database
 from tests.conftest import NOW
 from tests.factories import Shop
@@ -19,6 +21,7 @@ OPS = 8
 DAYS = ["2026-12-01", "2026-12-02"]  # a Tuesday and a Wednesday: both staff work mornings
 
 
+@pytest.mark.processes
 async def test_processes_booking_and_moving_the_same_times_never_overlap(
     db: Database, shop: Shop, tmp_path: Path
 ):
