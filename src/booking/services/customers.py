@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
 from booking.errors import DuplicateCustomer, InvalidInput, NotFound
-from booking.models import Customer
+from booking.models import Business, Customer
 from booking.services.businesses import load_business
 from booking.services.phones import normalize_phone
 
@@ -70,8 +70,13 @@ async def load_customer(session: AsyncSession, business_id: int, customer_id: in
 async def find_by_phone(db: Database, business_id: int, phone: str) -> CustomerInfo | None:
     """The customer with this number in any common format, or None."""
     async with db.read() as session:
-        business = await load_business(session, business_id)
-        e164 = normalize_phone(phone, business.default_region)
+        # Only the region is needed: one column, not the business with its numbers and closures.
+        region = await session.scalar(
+            select(Business.default_region).where(Business.id == business_id)
+        )
+        if region is None:
+            raise NotFound("business", business_id)
+        e164 = normalize_phone(phone, region)
         customer = await session.scalar(
             select(Customer).where(Customer.business_id == business_id, Customer.phone == e164)
         )
