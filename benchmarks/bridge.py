@@ -67,7 +67,7 @@ def report(results: list[tuple[str, int, list[float]]]) -> bool:
         ["path", "call threads", "hops", "p50 ms", "p99 ms", "max ms", "target"],
         rows,
         "'no hop' awaits the empty coroutine on the call's own loop; 'bare hop' is "
-        "run_coroutine_threadsafe + wrap_future without the bridge's timeout and shield. "
+        "run_coroutine_threadsafe + wrap_future with no timeout. "
         "With 10 threads all hop at once, back to back.",
     )
     return met

@@ -522,7 +522,7 @@ def report(results: dict[str, Any]) -> dict[str, bool]:
             for tool in TOOLS
             for ours, seed in [(cpu["ours"][tool], cpu["seed"][tool])]
         ],
-        "Ours: all CPU of this process (app loop, the call's thread, aiosqlite's thread). "
+        "Ours: all CPU of this process (app loop and the call's thread). "
         "HTTP: this process (the httpx client) plus the server process.",
     )
 
