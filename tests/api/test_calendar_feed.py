@@ -48,7 +48,9 @@ async def book(
 async def feed_url(client, auth, staff_id: int) -> str:
     response = await client.get(f"/api/staff/{staff_id}/calendar-feed", headers=auth)
     assert response.status_code == 200, response.text
-    return response.json()["url"]
+    url = response.json()["url"]
+    assert url.startswith(f"http://testserver/api/staff/{staff_id}/calendar.ics?key=")
+    return url
 
 
 async def fetch_feed(client, url: str) -> Calendar:
@@ -74,7 +76,7 @@ async def test_feed_is_icalendar_of_booked_and_completed_in_local_time(client, d
     past = await book(db, shop, "2026-11-09", "09:00", now=NOW - timedelta(days=25))
     await appointments.set_status(db, shop.business_id, past, AppointmentStatus.COMPLETED)
     url = await feed_url(client, auth, shop.sam)
-    assert url.startswith(f"/api/staff/{shop.sam}/calendar.ics?key=")
+    assert url.startswith(f"http://testserver/api/staff/{shop.sam}/calendar.ics?key=")
 
     calendar = await fetch_feed(client, url)  # no Authorization header at all
 
@@ -184,7 +186,7 @@ async def test_rotating_the_key_retires_the_old_url(client, db, shop, auth):
     assert rotated.status_code == 200, rotated.text
     new_url = rotated.json()["url"]
     assert new_url != old_url
-    assert new_url.startswith(f"/api/staff/{shop.sam}/calendar.ics?key=")
+    assert new_url.startswith(f"http://testserver/api/staff/{shop.sam}/calendar.ics?key=")
     assert (await client.get(old_url)).status_code == 404
     assert (await client.get(new_url)).status_code == 200
     assert await feed_url(client, auth, shop.sam) == new_url

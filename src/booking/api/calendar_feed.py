@@ -25,8 +25,10 @@ PRODID = "-//booking//staff calendar feed//EN"
 REFRESH = timedelta(minutes=15)
 
 
-def feed_url(staff_id: int, key: str) -> str:
-    return f"/api/staff/{staff_id}/calendar.ics?{urlencode({'key': key})}"
+def feed_url(request: Request[Any, Any, Any], staff_id: int, key: str) -> str:
+    """The whole URL, host included: a calendar app is given it to subscribe to."""
+    base = str(request.base_url).rstrip("/")
+    return f"{base}/api/staff/{staff_id}/calendar.ics?{urlencode({'key': key})}"
 
 
 @get(
@@ -57,12 +59,12 @@ class CalendarFeedController(Controller):
         key = await staff.calendar_key_of(database(request), business_id(request), staff_id)
         if not key:
             raise NotFound("calendar feed", staff_id)
-        return CalendarFeedOut(url=feed_url(staff_id, key))
+        return CalendarFeedOut(url=feed_url(request, staff_id, key))
 
     @post("/", status_code=HTTP_200_OK, summary="Rotate the feed's key; the old URL stops working")
     async def rotate(self, request: Request[Any, Any, Any], staff_id: int) -> CalendarFeedOut:
         key = await staff.rotate_calendar_key(database(request), business_id(request), staff_id)
-        return CalendarFeedOut(url=feed_url(staff_id, key))
+        return CalendarFeedOut(url=feed_url(request, staff_id, key))
 
 
 @lru_cache(maxsize=64)
