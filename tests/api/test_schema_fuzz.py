@@ -49,8 +49,21 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 
+
+def a_422_names_each_field(ctx: object, response: schemathesis.Response, case: object) -> None:
+    """Every 422 is problem details whose `errors` name at least one field, each with a reason."""
+    if response.status_code != 422:
+        return
+    body = response.json()
+    problems = body.get("errors") if isinstance(body, dict) else None
+    assert problems, f"422 without the fields it refuses: {body}"
+    for problem in problems:
+        assert problem.get("field") and problem.get("message"), f"422 naming no field: {body}"
+
+
 CHECKS = [
     not_a_server_error,
+    a_422_names_each_field,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
@@ -100,8 +113,9 @@ def target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 def test_every_operation_answers_within_its_documented_schema(
     case: schemathesis.Case, target: Target
 ) -> None:
-    """Generated requests to every route get a documented status, never a 5xx, and a body
-    that matches the response schema the OpenAPI document gives for that status."""
+    """Generated requests to every route get a documented status, never a 5xx, a body that
+    matches the response schema the OpenAPI document gives for that status, and a 422 names
+    every field it refuses."""
     ids = case.path_parameters or {}
     if case.method == "DELETE" and ids.get("token_id") == target.token_id:
         ids["token_id"] = target.token_id + 10_000  # revoking our own token would end the run
