@@ -330,3 +330,26 @@ async def test_talking_over_a_booking_does_not_cut_the_write_short(db, shop, pho
     assert result.events[-1].type == "message"  # and the confirmation is still spoken
     stored = await rows(db, Appointment, Appointment.customer_id == shop.ada)
     assert [a.status for a in stored] == [AppointmentStatus.BOOKED]
+
+
+async def test_a_day_with_nothing_free_offers_the_nearest_times_after_it(db, shop, phone):
+    """Asked for a Sunday, when nobody works, the caller is offered the nearest free times of
+    the days after it, said as such, and one of them can be booked."""
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-06", staff="Sam"),
+        "Nothing on Sunday; Monday instead?",
+        tool("book_appointment", option_id="T1"),
+        "Booked.",
+    )
+    result = await call.say("Sunday with Sam?")
+    result.expect.skip_next()
+    offered = result.expect.next_event().is_function_call_output(is_error=False)
+    text = offered.event().item.output
+    assert text.startswith("Nothing is free then; the nearest times are:")
+    assert "T1: Monday the 7th of December at 9 AM with Sam" in text
+    await call.say("Monday at 9 then")
+    stored = await rows(db, Appointment, Appointment.customer_id == shop.ada)
+    assert [a.starts_at.astimezone(shop_zone()).isoformat() for a in stored] == [
+        "2026-12-07T09:00:00-05:00"
+    ]

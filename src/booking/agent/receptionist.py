@@ -253,19 +253,26 @@ class Receptionist(Agent):
         service_id, service_label, staff_id = await self._resolve_names(service_name, staff_name)
         hours = _PARTS.get(part_of_day, _PARTS["any"])
         searched_last = min(max(last, first + timedelta(days=SEARCH_AHEAD_DAYS)), horizon)
-        slots = await self._service(
-            availability.find_slots(
-                state.db,
-                state.business.id,
-                start_date=first,
-                end_date=searched_last,
-                staff_id=staff_id,
-                service_id=service_id,
-                now=state.clock(),
+
+        async def free_between(start: date, end: date) -> list[Any]:
+            slots = await self._service(
+                availability.find_slots(
+                    state.db,
+                    state.business.id,
+                    start_date=start,
+                    end_date=end,
+                    staff_id=staff_id,
+                    service_id=service_id,
+                    now=state.clock(),
+                )
             )
-        )
-        wanted = [s for s in slots if hours[0] <= s.local_start.hour < hours[1]]
-        in_range = [s for s in wanted if s.local_date <= last]
+            return [s for s in slots if hours[0] <= s.local_start.hour < hours[1]]
+
+        # The days asked for first; the week after them only when they have nothing to offer.
+        in_range = await free_between(first, min(last, searched_last))
+        wanted = in_range
+        if not in_range and last < searched_last:
+            wanted = await free_between(last + timedelta(days=1), searched_last)
         chosen = _spread(in_range or wanted, OPTIONS_PER_ANSWER)
         if not chosen:
             return (
