@@ -144,6 +144,11 @@ async def test_drift_check_catches_a_model_change(fresh):
     ]
 
 
+def test_head_revision_constant_matches_the_migration_scripts():
+    """The quick schema check compares with HEAD_REVISION, so it must be the scripts' head."""
+    assert migrate.HEAD_REVISION == migrate.head_revision("sqlite+aiosqlite:///unused.db")
+
+
 async def test_schema_state_tells_behind_current_and_ahead(fresh):
     """An empty database is 'behind', a migrated one 'current', one stamped with a revision this
     code does not know 'ahead'; downgrading makes it 'behind' again."""

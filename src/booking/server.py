@@ -11,7 +11,6 @@ import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 
-import httpx
 import uvicorn
 
 from booking.api.app import Lifecycle, create_app
@@ -63,6 +62,8 @@ async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
 
 async def _deliver_webhooks_forever(db: Database, interval: float = 1.0) -> None:
     """Send due webhook deliveries from the outbox; a receiver that is down is retried later."""
+    import httpx  # here, not at import: HTTP answers sooner at start-up
+
     async with httpx.AsyncClient(follow_redirects=False) as client:
         while True:
             try:

@@ -15,10 +15,9 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +30,9 @@ from booking.models import (
     WebhookSubscription,
 )
 from booking.services.businesses import load_business
+
+if TYPE_CHECKING:
+    import httpx  # imported when delivering: the API does not need it to start
 
 EVENTS = ("appointment.booked", "appointment.moved", "appointment.cancelled", "message.taken")
 MAX_ATTEMPTS = 10
@@ -272,6 +274,8 @@ async def deliver_due(
     db: Database, client: httpx.AsyncClient, *, now: datetime | None = None
 ) -> int:
     """Send every delivery that is due; returns how many were attempted."""
+    import httpx
+
     now = now or datetime.now(UTC)
     due = await _due(db, now)
     for delivery_id, url, secret, body, event in due:
