@@ -31,7 +31,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from booking.errors import Unavailable
+from booking.logging import get_logger
 from booking.sqlite_inline import InlineConnection, inline_connector
+
+log = get_logger(__name__)
 
 _SQLITE_BEGIN = "sqlite_begin"
 
@@ -45,6 +48,9 @@ def _install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         inline = isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection)
         cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        mode = str((cursor.fetchone() or ("",))[0]).lower()
+        if mode not in ("wal", "memory"):  # e.g. a network file system without shared memory
+            log.warning("SQLite could not use WAL; readers will wait for writers", mode=mode)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

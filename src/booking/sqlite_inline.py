@@ -7,9 +7,10 @@ SQLAlchemy's aiosqlite dialect (through `async_creator`) a connection with the s
 interface that runs each statement directly on the calling loop's thread.
 
 What keeps that from stalling the loop: the connection's own busy timeout is zero, so SQLite never
-sleeps inside a call; a statement refused because another process holds the write lock is retried
-here with `asyncio.sleep` until the configured busy timeout has passed, and then fails as SQLite
-would ("database is locked"). In WAL mode readers are never blocked, and within one process the
+sleeps inside a call; a BEGIN (or COMMIT) refused because another process holds the write lock is
+retried here with `asyncio.sleep` until the configured busy timeout has passed, and then fails as
+SQLite would ("database is locked"). A BUSY inside a transaction is not retried: SQLite's answer
+to it is to roll back. In WAL mode readers are never blocked, and within one process the
 writers already queue on an asyncio lock (`booking.db`), so such waits only happen when another
 process writes.
 """
@@ -26,20 +27,28 @@ _FIRST_WAIT = 0.001
 _LONGEST_WAIT = 0.05
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
-    text = str(error).lower()
-    return "database is locked" in text or "database is busy" in text
+_SQLITE_BUSY = (
+    5  # the plain code: not BUSY_SNAPSHOT (517) or BUSY_RECOVERY, which waiting cannot cure
+)
 
 
-async def _retry_while_busy(run: Callable[[], Any], busy_timeout: float) -> Any:
-    """Run `run()`; while SQLite answers "locked", wait (without blocking the loop) and retry."""
+def _worth_waiting(error: sqlite3.OperationalError, retryable: bool) -> bool:
+    """SQLite's own advice: wait out a plain BUSY only on a statement that starts a transaction
+    or on COMMIT; inside a transaction a BUSY means it must be rolled back, now."""
+    return retryable and getattr(error, "sqlite_errorcode", None) == _SQLITE_BUSY
+
+
+async def _retry_while_busy(
+    run: Callable[[], Any], busy_timeout: float, retryable: bool = True
+) -> Any:
+    """Run `run()`; while SQLite answers BUSY, wait (without blocking the loop) and retry."""
     deadline: float | None = None
     wait = _FIRST_WAIT
     while True:
         try:
             return run()
         except sqlite3.OperationalError as error:
-            if not _is_busy(error):
+            if not _worth_waiting(error, retryable):
                 raise
             now = time.monotonic()
             if deadline is None:
@@ -78,12 +87,20 @@ class InlineCursor:
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         arguments = () if parameters is None else parameters
-        await _retry_while_busy(lambda: self._cursor.execute(sql, arguments), self._busy_timeout)
+        await _retry_while_busy(
+            lambda: self._cursor.execute(sql, arguments),
+            self._busy_timeout,
+            retryable=not self._cursor.connection.in_transaction,
+        )
         return self
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> InlineCursor:
         rows = list(rows)  # a retry must see the same rows again
-        await _retry_while_busy(lambda: self._cursor.executemany(sql, rows), self._busy_timeout)
+        await _retry_while_busy(
+            lambda: self._cursor.executemany(sql, rows),
+            self._busy_timeout,
+            retryable=not self._cursor.connection.in_transaction,
+        )
         return self
 
     async def fetchone(self) -> Any:
