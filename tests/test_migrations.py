@@ -146,7 +146,7 @@ async def test_drift_check_catches_a_model_change(fresh):
 
 def test_head_revision_constant_matches_the_migration_scripts():
     """The quick schema check compares with HEAD_REVISION, so it must be the scripts' head."""
-    assert migrate.HEAD_REVISION == migrate.head_revision("sqlite+aiosqlite:///unused.db")
+    assert migrate.head_revision("sqlite+aiosqlite:///unused.db") == migrate.HEAD_REVISION
 
 
 async def test_schema_state_tells_behind_current_and_ahead(fresh):

@@ -96,3 +96,30 @@ async def test_a_slow_write_is_left_to_finish_after_the_timeout():
     await finish(*on_call_thread(call))
     assert not written.is_set()
     await asyncio.wait_for(written.wait(), 2)
+
+
+async def test_a_write_failing_after_its_caller_gave_up_is_logged():
+    """A write whose caller stops waiting (here: the call's task is cancelled) and that fails
+    afterwards is logged as such, not lost as an unretrieved exception."""
+    from structlog.testing import capture_logs
+
+    bridge = ServiceBridge(asyncio.get_running_loop(), timeout=5)
+    failed = asyncio.Event()
+
+    async def failing_write() -> None:
+        await asyncio.sleep(0.2)
+        failed.set()
+        raise NotFound("appointment", 7)
+
+    async def call() -> None:
+        waiting = asyncio.create_task(bridge.call(failing_write(), cancel_on_timeout=False))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    with capture_logs() as logs:
+        await finish(*on_call_thread(call))
+        await asyncio.wait_for(failed.wait(), 2)
+        await asyncio.sleep(0.05)
+    assert [entry["error"] for entry in logs if "finished after" in entry["event"]] == ["NotFound"]

@@ -66,17 +66,22 @@ class ServiceBridge:
         except asyncio.CancelledError:
             if cancel_on_timeout:
                 work.cancel()
+            else:
+                work.add_done_callback(_log_late_failure)
             raise
         finally:
             timer.cancel()
 
 
 def _copy_outcome(answer: asyncio.Future[T], done: Any) -> None:
+    if done.cancelled():
+        if not answer.done():
+            answer.cancel()
+        return
+    error = done.exception()  # read even when nobody waits any more, so it is never "unretrieved"
     if answer.done():
         return
-    if done.cancelled():
-        answer.cancel()
-    elif (error := done.exception()) is not None:
+    if error is not None:
         answer.set_exception(error)
     else:
         answer.set_result(done.result())
