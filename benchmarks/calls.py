@@ -12,7 +12,6 @@ listening take about that long on a phone), so a call lasts about 20 s here.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import threading
 import time
@@ -22,8 +21,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from livekit.agents import TurnHandlingOptions, llm
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 from sqlalchemy import func, select
+from tests.agent.scripted import ScriptedLLM as TestScriptedLLM
+from tests.agent.scripted import Step, tool
 
 from benchmarks.common import (
     BenchShop,
@@ -49,79 +49,28 @@ SIZES = (10, 50, 100)
 TURNS_PER_CALL = 8  # four caller turns, four replies: each a transcript write
 SHOP_NUMBER = "+12125550100"
 
-Step = str | dict[str, Any]
+
+# -- the tests' scripted model, timing how long each tool call takes to come back -------------
 
 
-# -- a scripted model (LiveKit ships none): each chat() plays the next step ------------------
-
-
-class ScriptedLLM(llm.LLM):
+class ScriptedLLM(TestScriptedLLM):
     """Replies from a script; records how long each tool call took to come back to the model
     (from the tool call being emitted to the next request, which carries its output)."""
 
     def __init__(self, script: list[Step], tool_waits: list[tuple[str, float]]) -> None:
-        super().__init__()
-        self.script = list(script)
+        super().__init__(script)
         self.tool_waits = tool_waits
         self._pending: tuple[str, float] | None = None
-        self._number = 0
 
-    def chat(
-        self,
-        *,
-        chat_ctx: llm.ChatContext,
-        tools: list[llm.Tool] | None = None,
-        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-        **_: Any,
-    ) -> llm.LLMStream:
+    def chat(self, **kwargs: Any) -> llm.LLMStream:
         if self._pending is not None:
             name, emitted = self._pending
             self.tool_waits.append((name, time.perf_counter() - emitted))
             self._pending = None
-        step = self.script.pop(0) if self.script else "Anything else?"
-        self._number += 1
-        return _ScriptedStream(
-            self,
-            step,
-            self._number,
-            chat_ctx=chat_ctx,
-            tools=tools or [],
-            conn_options=conn_options,
-        )
+        return super().chat(**kwargs)
 
     def tool_emitted(self, name: str) -> None:
         self._pending = (name, time.perf_counter())
-
-
-class _ScriptedStream(llm.LLMStream):
-    def __init__(self, owner: ScriptedLLM, step: Step, number: int, **kw: Any) -> None:
-        super().__init__(owner, **kw)
-        self._owner, self._step, self._number = owner, step, number
-
-    async def _run(self) -> None:
-        step = self._step
-        if isinstance(step, dict):
-            if step.get("after"):
-                await asyncio.sleep(step["after"])
-            delta = llm.ChoiceDelta(
-                role="assistant",
-                tool_calls=[
-                    llm.FunctionToolCall(
-                        name=step["name"],
-                        arguments=json.dumps(step["arguments"]),
-                        call_id=f"call_{self._number}",
-                    )
-                ],
-            )
-            self._owner.tool_emitted(step["name"])
-        else:
-            delta = llm.ChoiceDelta(role="assistant", content=step)
-        self._event_ch.send_nowait(llm.ChatChunk(id=f"chunk_{self._number}", delta=delta))
-
-
-def tool(name: str, /, *, after: float = 0.0, **arguments: Any) -> dict[str, Any]:
-    """A step in which the model calls `name` with these arguments (after a pause)."""
-    return {"name": name, "arguments": arguments, "after": after}
 
 
 # -- one call ---------------------------------------------------------------------------------

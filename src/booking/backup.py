@@ -17,11 +17,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 
 from booking.config import Settings
-from booking.migrate import alembic_config
+from booking.migrate import HEAD_REVISION, known_revisions
 
 
 class BackupError(Exception):
@@ -195,11 +194,6 @@ def postgres_commands(url: str, path: str) -> tuple[str, str]:
     return dump, restore
 
 
-def _known_revisions(url: str) -> tuple[set[str], str | None]:
-    script = ScriptDirectory.from_config(alembic_config(url))
-    return {rev.revision for rev in script.walk_revisions()}, script.get_current_head()
-
-
 def _postgres_advice(settings: Settings, path: str, verb: str) -> int:
     dump, restore = postgres_commands(settings.database_url, path)
     print(
@@ -241,7 +235,7 @@ def run_restore(settings: Settings, path: str) -> int:
     """`booking restore PATH`."""
     if not settings.is_sqlite:
         return _postgres_advice(settings, path, "restore")
-    known, head = _known_revisions(settings.database_url)
+    known = known_revisions(settings.database_url)
     try:
         database = _sqlite_file(settings)
         snapshot = restore_sqlite(Path(path), database, known)
@@ -252,6 +246,6 @@ def run_restore(settings: Settings, path: str) -> int:
         f"restored {database} from {path} "
         f"(revision {snapshot.revision}, {snapshot.appointments} appointments)"
     )
-    if snapshot.revision != head:
+    if snapshot.revision != HEAD_REVISION:
         print("the backup's schema is older than this version: run `booking migrate` next")
     return 0

@@ -90,14 +90,18 @@ def _no_version_table(exc: DBAPIError) -> bool:
     )
 
 
+def known_revisions(url: str) -> set[str]:
+    """Every revision in this code's migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return {revision.revision for revision in script.walk_revisions()}
+
+
 async def schema_state(engine: AsyncEngine) -> str:
     """'current', 'behind' (or empty), or 'ahead' (a revision this code does not know)."""
     current = await current_revision(engine)
     if current == HEAD_REVISION:
         return "current"
-    from alembic.script import ScriptDirectory
-
-    url = engine.url.render_as_string(hide_password=False)
-    script = ScriptDirectory.from_config(alembic_config(url))
-    known = {rev.revision for rev in script.walk_revisions()}
+    known = known_revisions(engine.url.render_as_string(hide_password=False))
     return "behind" if current is None or current in known else "ahead"

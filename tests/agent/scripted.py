@@ -49,6 +49,9 @@ class ScriptedLLM(llm.LLM):
             self, step, self._calls, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options
         )
 
+    def tool_emitted(self, name: str) -> None:
+        """Called as each scripted tool call is sent; a subclass may time it."""
+
     def instructions_seen(self) -> str:
         """The system instructions of the latest request, as the model received them."""
         for item in self.contexts[-1].items:
@@ -60,6 +63,7 @@ class ScriptedLLM(llm.LLM):
 class _ScriptedStream(llm.LLMStream):
     def __init__(self, owner: ScriptedLLM, step: str | dict[str, Any], number: int, **kw: Any):
         super().__init__(owner, **kw)
+        self._owner = owner
         self._step = step
         self._number = number
 
@@ -78,6 +82,7 @@ class _ScriptedStream(llm.LLMStream):
                     )
                 ],
             )
+            self._owner.tool_emitted(step["name"])
         else:
             delta = llm.ChoiceDelta(role="assistant", content=step)
         self._event_ch.send_nowait(llm.ChatChunk(id=f"chunk_{self._number}", delta=delta))

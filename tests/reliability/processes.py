@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import NOW
 from tests.factories import Shop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,24 @@ def staff_config(shop: Shop) -> list[dict[str, Any]]:
         {"id": shop.sam, "windows": [(9, 12), (13, 17)], "weekdays": [0, 1, 2, 3, 4]},
         {"id": shop.alex, "windows": [(10, 13), (14, 18)], "weekdays": [1, 2, 3, 4, 5]},
     ]
+
+
+def stream_config(shop: Shop, url: str, seed: str) -> dict[str, Any]:
+    """A worker that books through the HTTP API with four clients (an Idempotency-Key on each)
+    and prints every acknowledged booking, until it is killed."""
+    return {
+        "mode": "stream",
+        "url": url,
+        "token": shop.token,
+        "business_id": shop.business_id,
+        "customer_id": shop.ada,
+        "staff": staff_config(shop),
+        "first_day": "2026-12-01",
+        "days": 40,
+        "now": NOW.isoformat(),
+        "tasks": 4,
+        "seed": seed,
+    }
 
 
 @dataclass

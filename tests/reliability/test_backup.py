@@ -30,7 +30,7 @@ from tests.reliability.checks import (
     stored_appointments,
     utc,
 )
-from tests.reliability.processes import Worker, WorkerEnded, staff_config, workers
+from tests.reliability.processes import Worker, WorkerEnded, stream_config, workers
 
 
 def _url(path: Path) -> str:
@@ -97,19 +97,7 @@ async def test_backup_under_a_stream_of_bookings_restores_every_acknowledged_boo
     db = Database.from_url(_url(sqlite_file))
     shop = await make_shop(db)
     await db.dispose()
-    stream = {
-        "mode": "stream",
-        "url": _url(sqlite_file),
-        "token": shop.token,
-        "business_id": shop.business_id,
-        "customer_id": shop.ada,
-        "staff": staff_config(shop),
-        "first_day": "2026-12-01",
-        "days": 40,
-        "now": NOW.isoformat(),
-        "tasks": 4,
-        "seed": "backup",
-    }
+    stream = stream_config(shop, _url(sqlite_file), "backup")
     backup = tmp_path / "backups" / "booking-backup.db"
     async with workers([stream], tmp_path) as [worker]:
         assert await worker.line() == "ready"

@@ -37,7 +37,7 @@ from tests.reliability.checks import (
     stored_appointments,
     utc,
 )
-from tests.reliability.processes import WorkerEnded, staff_config, workers
+from tests.reliability.processes import WorkerEnded, stream_config, workers
 from tests.reliability.proxy import CuttableProxy
 
 TUESDAY = "2026-12-01"
@@ -243,19 +243,7 @@ async def test_sigkill_during_a_stream_of_bookings_leaves_a_sound_database(
     db = Database.from_url(database_url)
     shop = await make_shop(db)
     await db.dispose()
-    stream = {
-        "mode": "stream",
-        "url": database_url,
-        "token": shop.token,
-        "business_id": shop.business_id,
-        "customer_id": shop.ada,
-        "staff": staff_config(shop),
-        "first_day": "2026-12-01",
-        "days": 40,
-        "now": NOW.isoformat(),
-        "tasks": 4,
-        "seed": "kill",
-    }
+    stream = stream_config(shop, database_url, "kill")
     async with workers([stream], tmp_path) as [worker]:
         assert await worker.line() == "ready"
         acknowledged = [await worker.line() for _ in range(25)]

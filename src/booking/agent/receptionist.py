@@ -21,7 +21,7 @@ from booking.agent.sentences import sentence_for
 from booking.agent.speech import spoken_date, spoken_slot
 from booking.agent.state import CallState, OfferedOption
 from booking.logging import get_logger
-from booking.models import AppointmentSource, CallOutcome
+from booking.models import MAX_ID, AppointmentSource, CallOutcome
 from booking.services import appointments, availability, calls, customers
 from booking.services.appointments import AppointmentInfo
 from booking.services.localtime import parse_date
@@ -34,7 +34,6 @@ PartOfDay = Literal["any", "morning", "afternoon", "evening"]
 OPTIONS_PER_ANSWER = 3
 SEARCH_AHEAD_DAYS = 7
 BAD_NUMBER = "That does not sound like a valid phone number. Ask the caller to repeat it."
-MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger one cannot even be looked up
 _PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24), "any": (0, 24)}
 
 

@@ -32,7 +32,7 @@ from booking.api.tokens import TokenController
 from booking.api.webhooks import WebhookController
 from booking.db import Database
 from booking.errors import NotFound
-from booking.models import utcnow
+from booking.models import MAX_ID, utcnow
 
 # HTTP latency by route template (never the raw path: no ids or phone numbers in labels).
 PROMETHEUS = PrometheusConfig(
@@ -52,9 +52,6 @@ class MetricsController(PrometheusController):
         scrape = PrometheusController.get.fn  # the base handler's undecorated function
         response: Response[bytes] = await scrape(self)
         return response
-
-
-MAX_ID = 2**31 - 1
 
 
 async def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:

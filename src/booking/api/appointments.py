@@ -14,7 +14,7 @@ from booking.api.auth import same_business
 from booking.api.schemas import AppointmentCreate, AppointmentOut, SlotOut, SlotsOut
 from booking.api.state import business_id, database, now
 from booking.errors import InvalidInput
-from booking.models import AppointmentSource, AppointmentStatus
+from booking.models import MAX_ID, AppointmentSource, AppointmentStatus
 from booking.services import appointments, availability
 from booking.services.appointment_queries import list_appointments
 from booking.services.businesses import get_business
@@ -63,7 +63,7 @@ class AppointmentController(Controller):
         start_date: Annotated[str, Parameter(max_length=10)],
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
         duration_minutes: Annotated[int, Parameter(ge=5, le=720)] = 30,
-        service_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        service_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
     ) -> SlotsOut:
         db, owner = database(request), business_id(request)
         first = parse_date(start_date, "start_date")
@@ -99,8 +99,8 @@ class AppointmentController(Controller):
         request: Request[Any, Any, Any],
         start_date: Annotated[str | None, Parameter(max_length=10)] = None,
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
-        staff_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
-        customer_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        staff_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+        customer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         status: AppointmentStatus | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,

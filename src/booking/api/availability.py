@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from booking.api.admin_schemas import AvailabilityOut, AvailabilitySlot
 from booking.api.state import business_id, database, now
+from booking.models import MAX_ID
 from booking.services import availability
 from booking.services.businesses import get_business
 from booking.services.localtime import parse_date
@@ -25,8 +26,8 @@ class AvailabilityController(Controller):
         request: Request[Any, Any, Any],
         start_date: Annotated[str, Parameter(max_length=10)],
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
-        staff_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
-        service_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        staff_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+        service_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         duration_minutes: Annotated[int | None, Parameter(ge=5, le=720)] = None,
     ) -> AvailabilityOut:
         db, owner = database(request), business_id(request)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from booking.api.admin_schemas import PageOut
 from booking.api.state import business_id, database, now
-from booking.models import CallOutcome
+from booking.models import MAX_ID, CallOutcome
 from booking.services import call_log
 from booking.services.calls import MessageInfo
 from booking.services.localtime import parse_date
@@ -117,7 +117,7 @@ class CallController(Controller):
         request: Request[Any, Any, Any],
         start_date: Annotated[str | None, Parameter(max_length=10)] = None,
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
-        customer_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        customer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         outcome: CallOutcome | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,

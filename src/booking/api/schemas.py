@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from booking.models import MAX_ID
 from booking.services.appointments import AppointmentInfo
 from booking.services.availability import Slot
 from booking.services.customers import CustomerInfo
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 DateText = Annotated[str, Field(max_length=10, examples=["2026-12-10"])]
 TimeText = Annotated[str, Field(max_length=8, examples=["10:00"])]
 

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
 from booking.models.appointment import Appointment, AppointmentSource, AppointmentStatus
-from booking.models.base import Base, UTCDateTime, utcnow
+from booking.models.base import MAX_ID, Base, UTCDateTime, utcnow
 from booking.models.business import Business, BusinessNumber, Closure
 from booking.models.call import Call, CallOutcome, Message, ToolCall
 from booking.models.customer import Customer
@@ -16,6 +16,7 @@ from booking.models.webhook import (
 )
 
 __all__ = [
+    "MAX_ID",
     "ApiToken",
     "Appointment",
     "AppointmentSource",
