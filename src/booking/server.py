@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -20,6 +22,9 @@ from booking.logging import get_logger
 from booking.migrate import schema_state
 from booking.services import calls, webhooks
 
+if TYPE_CHECKING:
+    import httpx
+
 log = get_logger(__name__)
 
 
@@ -28,7 +33,12 @@ class SchemaNotCurrent(Exception):
 
 
 class _QuietSignalsServer(uvicorn.Server):
-    """uvicorn would capture SIGINT/SIGTERM and re-raise them; the product handles them."""
+    """uvicorn would capture SIGINT/SIGTERM and re-raise them; the product handles them.
+    `listening` is set once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
 
     def install_signal_handlers(self) -> None:  # uvicorn < 0.29 name
         return None
@@ -36,6 +46,11 @@ class _QuietSignalsServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
 
 
 async def ensure_schema_current(db: Database) -> None:
@@ -60,17 +75,34 @@ async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
         await asyncio.sleep(24 * 3600)
 
 
-async def _deliver_webhooks_forever(db: Database, interval: float = 1.0) -> None:
-    """Send due webhook deliveries from the outbox; a receiver that is down is retried later."""
+def _webhook_client() -> httpx.AsyncClient:
     import httpx  # here, not at import: HTTP answers sooner at start-up
 
-    async with httpx.AsyncClient(follow_redirects=False) as client:
+    return httpx.AsyncClient(follow_redirects=False)
+
+
+async def _deliver_webhooks_forever(db: Database, interval: float = 1.0) -> None:
+    """Send due webhook deliveries from the outbox; a receiver that is down is retried later."""
+    # Importing httpx and loading the CA certificates take ~0.07 s: not on the event loop.
+    client = await asyncio.to_thread(_webhook_client)
+    async with client:
         while True:
             try:
                 await webhooks.deliver_due(db, client)
             except Exception:
                 log.warning("webhook delivery round failed; will retry")
             await asyncio.sleep(interval)
+
+
+async def _housekeeping(db: Database, settings: Settings, http_listening: asyncio.Event) -> None:
+    """The transcript purge and the webhook outbox, from when HTTP listens: their first rounds
+    (the first use of their SQL, an HTTP client) would otherwise come before it."""
+    await http_listening.wait()
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(
+            _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
+        )
+        tasks.create_task(_deliver_webhooks_forever(db), name="webhooks")
 
 
 async def serve(
@@ -101,15 +133,13 @@ async def serve(
         agent_task: asyncio.Future[None] | None = (
             asyncio.ensure_future(agent_runner(db, lifecycle, stop)) if agent_runner else None
         )
-        purge_task = asyncio.create_task(
-            _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
+        housekeeping_task = asyncio.create_task(
+            _housekeeping(db, settings, http.listening), name="housekeeping"
         )
-        webhook_task = asyncio.create_task(_deliver_webhooks_forever(db), name="webhooks")
         log.info("serving", url=f"http://{host}:{port}", agent=lifecycle.agent)
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
-        purge_task.cancel()
-        webhook_task.cancel()
+        housekeeping_task.cancel()
         lifecycle.status = "draining"
         log.info("stopping", phase="draining calls")
         if agent_task is not None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vDuration
 from litestar import Controller, Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK
 
@@ -19,6 +18,10 @@ from booking.errors import NotFound
 from booking.services import staff
 from booking.services.calendar_feed import FeedEvent, StaffFeed, feed_by_key
 from booking.services.localtime import wall_to_instant
+
+# icalendar (~0.05 s to import) is imported where a feed is rendered, not at start-up.
+if TYPE_CHECKING:
+    from icalendar import Event, Timezone
 
 FEED_PATH = "/api/staff/{staff_id:int}/calendar.ics"
 PRODID = "-//booking//staff calendar feed//EN"
@@ -70,6 +73,8 @@ class CalendarFeedController(Controller):
 @lru_cache(maxsize=64)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """The VTIMEZONE of a zone's rules over whole years (slow enough to be worth keeping)."""
+    from icalendar import Timezone
+
     return Timezone.from_tzid(
         tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
     )
@@ -85,6 +90,8 @@ def _wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _event(item: FeedEvent, zone: ZoneInfo) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"appt-{item.appointment_id}@booking")
     event.add("dtstamp", item.updated_at)
@@ -101,6 +108,8 @@ def _event(item: FeedEvent, zone: ZoneInfo) -> Event:
 
 def render_feed(feed: StaffFeed, current: datetime) -> bytes:
     """The feed as an iCalendar document: names, the zone's VTIMEZONE, one VEVENT each."""
+    from icalendar import Calendar, vDuration
+
     zone = ZoneInfo(feed.timezone)
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -10,7 +10,7 @@ from booking.db import Database
 from booking.errors import InvalidInput
 from booking.models import Appointment, AppointmentStatus, Service, Staff
 from booking.services.appointments import AppointmentInfo
-from booking.services.businesses import BusinessInfo, load_business
+from booking.services.businesses import read_business
 from booking.services.localtime import day_bounds
 from booking.services.pagination import Page, PageRequest
 
@@ -35,7 +35,7 @@ async def list_appointments(
     if start_date and end_date and (end_date - start_date).days > MAX_RANGE_DAYS:
         raise InvalidInput("end_date", f"a listing covers at most {MAX_RANGE_DAYS} days")
     async with db.read() as session:
-        business = BusinessInfo.of(await load_business(session, business_id))
+        business = await read_business(session, business_id)
         condition = Appointment.business_id == business_id
         if start_date is not None:
             condition &= (

@@ -12,10 +12,10 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,20 +35,20 @@ from booking.models import (
     AppointmentSource,
     AppointmentStatus,
     Call,
-    Customer,
     Service,
     Staff,
 )
 from booking.services import idempotency, webhooks
 from booking.services.availability import (
+    Candidate,
     Need,
     candidate_staff,
     load_schedules,
     resolve_need,
     rules_for,
 )
-from booking.services.businesses import BusinessInfo, load_business
-from booking.services.customers import load_customer
+from booking.services.businesses import BusinessInfo, read_business
+from booking.services.customers import CustomerInfo, read_customer
 from booking.services.integrity import is_overlap, is_unique_on
 from booking.services.localtime import require_instant
 from booking.services.schedule import Rules, StaffSchedule, fits_working_hours
@@ -135,16 +135,20 @@ class BookingRequest:
 
 
 async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo) -> AppointmentInfo:
-    staff = await session.get(Staff, appointment.staff_id)
-    service = await session.get(Service, appointment.service_id) if appointment.service_id else None
+    staff_name = await session.scalar(_STAFF_NAME, {"staff_id": appointment.staff_id})
+    service_name = (
+        await session.scalar(_SERVICE_NAME, {"service_id": appointment.service_id})
+        if appointment.service_id
+        else None
+    )
     return AppointmentInfo(
         id=appointment.id,
         business_id=appointment.business_id,
         staff_id=appointment.staff_id,
-        staff_name=staff.name if staff else "",
+        staff_name=staff_name or "",
         customer_id=appointment.customer_id,
         service_id=appointment.service_id,
-        service_name=service.name if service else None,
+        service_name=service_name,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
         local_start=appointment.starts_at.astimezone(zone),
@@ -155,16 +159,23 @@ async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo)
     )
 
 
+# Names only: loading the ORM objects would also load a staff member's hours and services.
+_STAFF_NAME = select(Staff.__table__.c.name).where(Staff.__table__.c.id == bindparam("staff_id"))
+_SERVICE_NAME = select(Service.__table__.c.name).where(
+    Service.__table__.c.id == bindparam("service_id")
+)
+
+
 async def _announce(
     session: AsyncSession,
     event: str,
     appointment: AppointmentInfo,
     now: datetime,
-    customer: Customer | None = None,
+    customer: CustomerInfo | None = None,
 ) -> None:
     """Queue the webhook deliveries for this change, in its own transaction."""
     if customer is None and appointment.customer_id:
-        customer = await session.get(Customer, appointment.customer_id)
+        customer = await read_customer(session, appointment.business_id, appointment.customer_id)
     await webhooks.enqueue(
         session,
         appointment.business_id,
@@ -244,13 +255,13 @@ async def _serialise_staff(session: AsyncSession, staff_ids: list[int]) -> None:
 async def _place(
     session: AsyncSession,
     business: BusinessInfo,
-    members: list[Staff],
+    members: list[Candidate],
     day: date,
     at: time,
     need: Need,
     now: datetime,
     exclude_appointment_id: int | None = None,
-) -> tuple[Staff, datetime, datetime]:
+) -> tuple[Candidate, datetime, datetime]:
     """Pick the first candidate staff member whose hours hold the time and who is free."""
     start = require_instant(day, at, business.zone)
     end = start + need.duration
@@ -275,6 +286,14 @@ async def _place(
     raise SlotUnavailable()
 
 
+# Built once: every booking runs them (building a statement costs more than running it).
+_appointments = cast(Table, Appointment.__table__)
+_INSERT = insert(_appointments).returning(_appointments.c.id)
+_CALL_BUSINESS = select(Call.__table__.c.business_id).where(
+    Call.__table__.c.id == bindparam("call_id")
+)
+
+
 async def _replay(
     db: Database, business_id: int, key: str, request_fingerprint: str
 ) -> AppointmentInfo:
@@ -285,9 +304,9 @@ async def _replay(
         resource_id = idempotency.replayable(record, request_fingerprint)
         if resource_id is None:
             raise Conflict("a request with this key is still being processed; retry shortly")
-        business = await load_business(session, business_id)
+        business = await read_business(session, business_id)
         appointment = await _load(session, business_id, resource_id)
-        return await _info(session, appointment, ZoneInfo(business.timezone))
+        return await _info(session, appointment, business.zone)
 
 
 @_retry_when_aborted
@@ -307,22 +326,24 @@ async def book(
     try:
         async with db.write() as session:
             # Before the key's record is claimed: it names the customer (else a raw FK error).
-            customer = await load_customer(session, request.business_id, request.customer_id)
+            customer = await read_customer(session, request.business_id, request.customer_id)
+            if customer is None:
+                raise NotFound("customer", request.customer_id)
             if key is not None:
                 existing = await idempotency.find(session, request.business_id, key)
                 if existing is not None:
                     resource_id = idempotency.replayable(existing, request_fingerprint)
                     if resource_id is not None:
                         appointment = await _load(session, request.business_id, resource_id)
-                        owner = await load_business(session, request.business_id)
-                        return await _info(session, appointment, ZoneInfo(owner.timezone))
-                record = await idempotency.claim(
+                        owner = await read_business(session, request.business_id)
+                        return await _info(session, appointment, owner.zone)
+                await idempotency.claim(
                     session, request.business_id, key, request_fingerprint, request.customer_id
                 )
-            business = BusinessInfo.of(await load_business(session, request.business_id))
+            business = await read_business(session, request.business_id)
             if request.call_id is not None:
-                call = await session.get(Call, request.call_id)
-                if call is None or call.business_id != request.business_id:
+                call_business = await session.scalar(_CALL_BUSINESS, {"call_id": request.call_id})
+                if call_business != request.business_id:
                     raise NotFound("call", request.call_id)  # else a raw foreign key error
             need = await resolve_need(
                 session, request.business_id, request.service_id, request.duration_minutes
@@ -335,25 +356,41 @@ async def book(
             member, start, end = await _place(
                 session, business, members, request.local_date, request.local_time, need, now
             )
-            appointment = Appointment(
+            inserted = await session.execute(
+                _INSERT,
+                {
+                    "business_id": request.business_id,
+                    "staff_id": member.id,
+                    "customer_id": request.customer_id,
+                    "service_id": need.service_id,
+                    "call_id": request.call_id,
+                    "starts_at": start,
+                    "ends_at": end,
+                    "blocked_until": end + need.buffer,
+                    "status": AppointmentStatus.BOOKED,
+                    "source": request.source,
+                    "notes": request.notes,
+                },
+            )
+            appointment_id = inserted.scalar_one()
+            if key is not None:
+                await idempotency.settle(session, request.business_id, key, appointment_id)
+            booked = AppointmentInfo(
+                id=appointment_id,
                 business_id=request.business_id,
                 staff_id=member.id,
+                staff_name=member.name,
                 customer_id=request.customer_id,
                 service_id=need.service_id,
-                call_id=request.call_id,
+                service_name=need.service_name,
                 starts_at=start,
                 ends_at=end,
-                blocked_until=end + need.buffer,
+                local_start=start.astimezone(business.zone),
                 status=AppointmentStatus.BOOKED,
                 source=request.source,
+                call_id=request.call_id,
                 notes=request.notes,
             )
-            session.add(appointment)
-            await session.flush()
-            if key is not None:
-                record.resource_id = appointment.id
-                await session.flush()
-            booked = await _info(session, appointment, business.zone)
             await _announce(session, "appointment.booked", booked, now, customer)
         metrics.BOOKINGS.labels(source=request.source.value).inc()
         return booked
@@ -386,7 +423,7 @@ async def move(
     now = now or datetime.now(UTC)
     try:
         async with db.write() as session:
-            business = BusinessInfo.of(await load_business(session, business_id))
+            business = await read_business(session, business_id)
             appointment = await _load(
                 session, business_id, appointment_id, customer_id, for_update=True
             )
@@ -456,7 +493,7 @@ async def cancel(
     """Cancel a booked appointment; callers (enforce_cutoff) must respect the cut-off."""
     now = now or datetime.now(UTC)
     async with db.write() as session:
-        business = BusinessInfo.of(await load_business(session, business_id))
+        business = await read_business(session, business_id)
         appointment = await _load(
             session, business_id, appointment_id, customer_id, for_update=True
         )
@@ -480,7 +517,7 @@ async def set_status(
     if status == AppointmentStatus.BOOKED:
         raise InvalidInput("status", "use move or book to make an appointment booked")
     async with db.write() as session:
-        business = BusinessInfo.of(await load_business(session, business_id))
+        business = await read_business(session, business_id)
         appointment = await _load(session, business_id, appointment_id, for_update=True)
         appointment.status = status
         await session.flush()
@@ -491,7 +528,7 @@ async def get_appointment(
     db: Database, business_id: int, appointment_id: int, customer_id: int | None = None
 ) -> AppointmentInfo:
     async with db.read() as session:
-        business = BusinessInfo.of(await load_business(session, business_id))
+        business = await read_business(session, business_id)
         appointment = await _load(session, business_id, appointment_id, customer_id)
         return await _info(session, appointment, business.zone)
 
@@ -507,8 +544,9 @@ async def list_upcoming(
     """A customer's booked appointments that have not started yet, soonest first."""
     now = now or datetime.now(UTC)
     async with db.read() as session:
-        business = BusinessInfo.of(await load_business(session, business_id))
-        await load_customer(session, business_id, customer_id)
+        business = await read_business(session, business_id)
+        if await read_customer(session, business_id, customer_id) is None:
+            raise NotFound("customer", customer_id)
         rows = await session.scalars(
             select(Appointment)
             .where(

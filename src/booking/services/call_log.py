@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from booking.db import Database
 from booking.errors import InvalidInput, NotFound
 from booking.models import Call, CallOutcome, Customer, Message, ToolCall
-from booking.services.businesses import BusinessInfo, load_business
+from booking.services.businesses import read_business
 from booking.services.calls import MessageInfo
 from booking.services.localtime import day_bounds
 from booking.services.pagination import Page, PageRequest
@@ -91,7 +91,7 @@ async def list_calls(
     if start_date and end_date and end_date < start_date:
         raise InvalidInput("end_date", "must not be before start_date")
     async with db.read() as session:
-        business = BusinessInfo.of(await load_business(session, business_id))
+        business = await read_business(session, business_id)
         condition = Call.business_id == business_id
         if start_date is not None:
             condition &= Call.started_at >= day_bounds(start_date, start_date, business.zone)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,20 +67,47 @@ async def load_customer(session: AsyncSession, business_id: int, customer_id: in
     return customer
 
 
+# Built once: on the paths a caller waits on, building a statement costs more than running it.
+_customers = Customer.__table__
+_ROW = select(
+    _customers.c.id,
+    _customers.c.business_id,
+    _customers.c.phone,
+    _customers.c.name,
+    _customers.c.email,
+    _customers.c.notes,
+    _customers.c.created_at,
+)
+_CUSTOMER = _ROW.where(_customers.c.id == bindparam("customer_id"))
+_BY_PHONE = _ROW.where(
+    _customers.c.business_id == bindparam("business_id"), _customers.c.phone == bindparam("phone")
+)
+_REGION = select(Business.__table__.c.default_region).where(
+    Business.__table__.c.id == bindparam("business_id")
+)
+
+
+async def read_customer(
+    session: AsyncSession, business_id: int, customer_id: int
+) -> CustomerInfo | None:
+    """The business's customer, read without the ORM (a booking reads it on every call)."""
+    row = (await session.execute(_CUSTOMER, {"customer_id": customer_id})).first()
+    if row is None or row.business_id != business_id:
+        return None
+    return CustomerInfo(**row._asdict())
+
+
 async def find_by_phone(db: Database, business_id: int, phone: str) -> CustomerInfo | None:
     """The customer with this number in any common format, or None."""
     async with db.read() as session:
         # Only the region is needed: one column, not the business with its numbers and closures.
-        region = await session.scalar(
-            select(Business.default_region).where(Business.id == business_id)
-        )
+        region = await session.scalar(_REGION, {"business_id": business_id})
         if region is None:
             raise NotFound("business", business_id)
         e164 = normalize_phone(phone, region)
-        customer = await session.scalar(
-            select(Customer).where(Customer.business_id == business_id, Customer.phone == e164)
-        )
-        return CustomerInfo.of(customer) if customer else None
+        params = {"business_id": business_id, "phone": e164}
+        row = (await session.execute(_BY_PHONE, params)).first()
+        return CustomerInfo(**row._asdict()) if row else None
 
 
 async def get_customer(db: Database, business_id: int, customer_id: int) -> CustomerInfo:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
@@ -181,6 +181,13 @@ async def list_deliveries(
         ]
 
 
+# Built once: every booking, move and cancellation runs it.
+_subscriptions = WebhookSubscription.__table__
+_LISTENERS = select(_subscriptions.c.id, _subscriptions.c.events).where(
+    _subscriptions.c.business_id == bindparam("business_id"), _subscriptions.c.active.is_(True)
+)
+
+
 async def enqueue(
     session: AsyncSession,
     business_id: int,
@@ -192,19 +199,14 @@ async def enqueue(
     """Write a delivery for each subscription to `event`, inside the caller's transaction.
 
     `now` is the change's own clock, so a delivery is due when the change happened."""
-    subscriptions = await session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.business_id == business_id,
-            WebhookSubscription.active.is_(True),
-        )
-    )
+    subscriptions = await session.execute(_LISTENERS, {"business_id": business_id})
     occurred = now or datetime.now(UTC)
-    for subscription in subscriptions:
-        if event not in subscription.events:
+    for subscription_id, events in subscriptions:
+        if event not in events:
             continue
         session.add(
             WebhookDelivery(
-                subscription_id=subscription.id,
+                subscription_id=subscription_id,
                 business_id=business_id,
                 event=event,
                 payload={"event": event, "occurred_at": occurred.isoformat(), "data": data},
