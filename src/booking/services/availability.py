@@ -187,7 +187,7 @@ async def load_schedules(
     range_start, range_end = day_bounds(first, last, zone_business.zone)
     overrides: dict[int, dict[date, list[tuple[time, time]]]] = defaultdict(dict)
     rows = await session.execute(_OVERRIDES, {"ids": ids, "first": first, "last": last})
-    for staff_id, on_date, opens_at, closes_at in rows:
+    for staff_id, on_date, opens_at, closes_at in rows.all():
         day = overrides[staff_id].setdefault(on_date, [])
         if opens_at is not None and closes_at is not None:
             day.append((opens_at, closes_at))
@@ -201,7 +201,8 @@ async def load_schedules(
     query = _BUSY
     if exclude_appointment_id is not None:
         query, params["exclude"] = _BUSY_EXCEPT, exclude_appointment_id
-    for staff_id, starts_at, blocked_until in await session.execute(query, params):
+    # .all() fetches in one call; iterating the result would fetch row by row.
+    for staff_id, starts_at, blocked_until in (await session.execute(query, params)).all():
         busy[staff_id].append((starts_at, blocked_until))
     return [
         StaffSchedule(
@@ -236,7 +237,7 @@ async def candidate_staff(
         return []
     weekly: dict[int, dict[int, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     hours = await session.execute(_WEEKLY_HOURS, {"ids": [member_id for member_id, _ in found]})
-    for member_id, weekday, opens_at, closes_at in hours:
+    for member_id, weekday, opens_at, closes_at in hours.all():
         weekly[member_id][weekday].append((opens_at, closes_at))
     return [
         Candidate(member_id, name, {day: sorted(ivs) for day, ivs in weekly[member_id].items()})

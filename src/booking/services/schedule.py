@@ -154,16 +154,21 @@ def _free_in_steady_span(
     block = duration + buffer
     found: list[FreeStart] = []
 
+    staff_id, name = schedule.staff_id, schedule.name
+
     def grid_starts(first: datetime, last: datetime) -> None:
+        if last < first:  # back-to-back bookings leave no gap: the common case in a full book
+            return
         start = midnight + -((midnight - first) // step) * step  # first grid instant >= first
         while start <= last:
-            found.append(FreeStart(schedule.staff_id, schedule.name, start, start + duration))
+            found.append(FreeStart(staff_id, name, start, start + duration))
             start += step
 
     free_from = lowest
+    beyond = highest + block  # a busy range starting here or later cannot shorten the span
     index = bisect_right(schedule._busy_ends, lowest)  # busy ranges ending after `lowest`
     for busy_start, busy_end in schedule.busy[index:]:
-        if busy_start >= highest + block:
+        if busy_start >= beyond:
             break
         grid_starts(free_from, min(highest, busy_start - block))
         free_from = max(free_from, busy_end)
