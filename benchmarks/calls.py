@@ -28,6 +28,7 @@ from tests.agent.scripted import Step, tool
 from benchmarks.common import (
     BenchShop,
     LoopLag,
+    freeze_like_serve,
     make_bench_shop,
     new_sqlite_url,
     percentile,
@@ -183,6 +184,7 @@ async def run_calls(count: int, quick: bool) -> Run:
     db = Database.from_url(url)
     shop = await make_bench_shop(db, staff_count=10, customer_count=max(SIZES))
     days = working_days(today_local() + timedelta(days=1), 20)
+    freeze_like_serve()
     app_loop = asyncio.get_running_loop()
     observed = Observed()
     lag = LoopLag()

@@ -32,6 +32,7 @@ from benchmarks.common import (
     BenchShop,
     LoopLag,
     booking_serve,
+    freeze_like_serve,
     make_bench_shop,
     new_sqlite_url,
     percentile,
@@ -409,6 +410,7 @@ async def measure(quick: bool = False) -> dict[str, Any]:
             }
             for make_client in paths.values():
                 await warm_up(make_client, shop, days)
+            freeze_like_serve()
             cpu = {
                 "ours": await cpu_per_call(paths["ours"], shop, days[-5:], None, 60),
                 "seed": await cpu_per_call(paths["seed"], shop, days[-5:], server_pid, 60),
