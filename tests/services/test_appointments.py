@@ -20,6 +20,7 @@ from booking.errors import (
     SlotUnavailable,
     TooLateToCancel,
 )
+from booking.models import AppointmentSource
 from booking.services import appointments, customers
 from booking.services.appointments import BookingRequest
 from booking.services.integrity import is_overlap
@@ -505,6 +506,27 @@ async def test_failed_booking_stores_no_key_so_a_retry_can_succeed(db, shop):
 
     resource = await _scalar(db, "SELECT resource_id FROM idempotency_records WHERE key = 'k'")
     assert resource == booked.id
+
+
+def test_a_request_fingerprint_is_stable_across_versions():
+    """The fingerprint of a request is what earlier versions stored, so a key used before an
+    upgrade still replays after it (the value was computed by the first implementation)."""
+    request = BookingRequest(
+        business_id=1,
+        customer_id=2,
+        local_date=date(2027, 3, 14),
+        local_time=time(9, 30),
+        staff_id=3,
+        duration_minutes=45,
+        source=AppointmentSource.PHONE,
+        call_id=7,
+        notes="window seat",
+    )
+    assert request.fingerprint() == (
+        "909fdd433f250c3b1126b6f87b2d5c84502480b146548f75e02ad23af721b671"
+    )
+    assert replace(request, call_id=8).fingerprint() == request.fingerprint()
+    assert replace(request, notes="aisle").fingerprint() != request.fingerprint()
 
 
 async def test_malformed_idempotency_key_is_invalid_input(db, shop):

@@ -370,6 +370,23 @@ async def test_anyone_without_service_covers_all_active_staff(db, shop):
     assert {s.staff_id for s in slots} == {shop.sam, shop.alex}
 
 
+async def test_staff_without_hours_or_inactive_offer_nothing_and_others_keep_theirs(db, shop):
+    """A staff member with no weekly hours is searched but offers nothing; one made inactive is
+    left out of "anyone" and, named, is not taking bookings; the others keep their hours."""
+    idle = await staff.create_staff(db, shop.business_id, "Idle", service_ids=[shop.haircut])
+    assert await local_times(db, shop, TUESDAY, staff_id=idle.id) == []
+    slots = await availability.find_slots(db, shop.business_id, start_date=TUESDAY, now=NOW)
+    assert {s.staff_id for s in slots} == {shop.sam, shop.alex}
+    assert await local_times(db, shop, TUESDAY, staff_id=shop.sam) == quarter_hours(
+        time(9), time(11, 30)
+    ) + quarter_hours(time(13), time(16, 30))
+
+    await staff.update_staff(db, shop.business_id, shop.alex, active=False)
+    slots = await availability.find_slots(db, shop.business_id, start_date=TUESDAY, now=NOW)
+    assert {s.staff_id for s in slots} == {shop.sam}
+    assert await local_times(db, shop, TUESDAY, staff_id=shop.alex) == []
+
+
 async def test_end_date_before_start_date_is_invalid(db, shop):
     """end_date before start_date is refused as InvalidInput naming end_date."""
     with pytest.raises(InvalidInput) as raised:

@@ -10,7 +10,7 @@ import asyncio
 import functools
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ParamSpec, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -129,7 +129,7 @@ class BookingRequest:
     notes: str = ""
 
     def fingerprint(self) -> str:
-        fields = asdict(self)
+        fields = dict(vars(self))  # every field is a plain value: no need for asdict's deep copy
         fields.pop("call_id")
         return idempotency.fingerprint(fields)
 

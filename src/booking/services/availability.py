@@ -139,18 +139,22 @@ _PERFORMS = (
     )
     .correlate(_staff)
 )
-_NAMED_MEMBER = select(
-    _staff.c.id, _staff.c.name, _staff.c.active, _PERFORMS.label("performs")
-).where(_staff.c.id == bindparam("staff_id"), _staff.c.business_id == bindparam("business_id"))
+# A staff member's rows, one per weekly interval (or one with no hours): one query, not two.
+_WITH_HOURS = _staff.outerjoin(_hours, _hours.c.staff_id == _staff.c.id)
+_HOURS_COLUMNS = (_hours.c.weekday, _hours.c.opens_at, _hours.c.closes_at)
+_NAMED_MEMBER = (
+    select(_staff.c.id, _staff.c.name, _staff.c.active, _PERFORMS.label("performs"))
+    .add_columns(*_HOURS_COLUMNS)
+    .select_from(_WITH_HOURS)
+    .where(_staff.c.id == bindparam("staff_id"), _staff.c.business_id == bindparam("business_id"))
+)
 _ACTIVE_MEMBERS = (
-    select(_staff.c.id, _staff.c.name)
+    select(_staff.c.id, _staff.c.name, *_HOURS_COLUMNS)
+    .select_from(_WITH_HOURS)
     .where(_staff.c.business_id == bindparam("business_id"), _staff.c.active.is_(True))
     .order_by(_staff.c.id)
 )
 _ACTIVE_PERFORMERS = _ACTIVE_MEMBERS.where(_PERFORMS)
-_WEEKLY_HOURS = select(
-    _hours.c.staff_id, _hours.c.weekday, _hours.c.opens_at, _hours.c.closes_at
-).where(_hours.c.staff_id.in_(bindparam("ids", expanding=True)))
 _OVERRIDES = select(
     _overrides.c.staff_id, _overrides.c.on_date, _overrides.c.opens_at, _overrides.c.closes_at
 ).where(
@@ -222,26 +226,26 @@ async def candidate_staff(
     """The named staff member, else every active one who performs the service."""
     params = {"business_id": business_id, "staff_id": staff_id, "service_id": service_id}
     if staff_id is not None:
-        member = (await session.execute(_NAMED_MEMBER, params)).first()
-        if member is None:
+        rows = (await session.execute(_NAMED_MEMBER, params)).all()
+        if not rows:
             raise NotFound("staff member", staff_id)
+        member = rows[0]
         if not member.active:
             return []
         if service_id is not None and not member.performs:
             raise InvalidInput("staff_id", f"{member.name} does not perform that service")
-        found = [(member.id, member.name)]
     else:
         query = _ACTIVE_MEMBERS if service_id is None else _ACTIVE_PERFORMERS
-        found = [(row.id, row.name) for row in await session.execute(query, params)]
-    if not found:
-        return []
+        rows = (await session.execute(query, params)).all()
+    names: dict[int, str] = {}  # in the query's order
     weekly: dict[int, dict[int, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-    hours = await session.execute(_WEEKLY_HOURS, {"ids": [member_id for member_id, _ in found]})
-    for member_id, weekday, opens_at, closes_at in hours.all():
-        weekly[member_id][weekday].append((opens_at, closes_at))
+    for row in rows:
+        names[row.id] = row.name
+        if row.weekday is not None:  # a staff member with no weekly hours has one empty row
+            weekly[row.id][row.weekday].append((row.opens_at, row.closes_at))
     return [
         Candidate(member_id, name, {day: sorted(ivs) for day, ivs in weekly[member_id].items()})
-        for member_id, name in found
+        for member_id, name in names.items()
     ]
 
 
