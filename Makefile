@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# Bytecode for our own modules, as pip writes it for installed packages: `booking serve`
+	@# then starts without compiling them, even where Python is told not to write bytecode.
+	$(BIN)/python -m compileall -q src
 	@touch $(STAMP)
 
 run: install
