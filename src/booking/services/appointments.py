@@ -12,10 +12,11 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -288,10 +289,19 @@ async def _place(
 
 # Built once: every booking runs them (building a statement costs more than running it).
 _appointments = cast(Table, Appointment.__table__)
-_INSERT = insert(_appointments).returning(_appointments.c.id)
+# Its id comes back by RETURNING where the database has it, else by lastrowid (SQLite < 3.35).
+_INSERT = insert(_appointments)
 _CALL_BUSINESS = select(Call.__table__.c.business_id).where(
     Call.__table__.c.id == bindparam("call_id")
 )
+
+
+def _new_id(inserted: Result[Any]) -> int:
+    """The id an INSERT of one row made (by RETURNING or lastrowid, as the database offers)."""
+    key = cast(CursorResult[Any], inserted).inserted_primary_key
+    if key is None:  # only for statements that are not single-row INSERTs
+        raise TypeError("not the result of a single-row INSERT")
+    return int(key[0])
 
 
 async def _replay(
@@ -372,7 +382,7 @@ async def book(
                     "notes": request.notes,
                 },
             )
-            appointment_id = inserted.scalar_one()
+            appointment_id = _new_id(inserted)
             if key is not None:
                 await idempotency.settle(session, request.business_id, key, appointment_id)
             booked = AppointmentInfo(
