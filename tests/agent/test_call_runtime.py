@@ -134,8 +134,10 @@ async def test_a_hanging_service_call_answers_within_the_timeout(db, shop, lock_
             "Sorry about that.",
         ]
     )
-    call = await start_call(make_runtime(db, model, timeout=0.5), model, "+12345678900")
+    runtime = make_runtime(db, model)
+    call = await start_call(runtime, model, "+12345678900")
     await call.say("Tuesday with Sam")
+    runtime.bridge.timeout = 0.5  # short only for the call that hangs: a busy machine is slow
     await lock_database()
     started = wall.perf_counter()
     result = await call.say("The first")
