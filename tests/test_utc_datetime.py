@@ -21,13 +21,15 @@ from tests.factories import Shop
         ("2027-03-14T06:30:00", datetime(2027, 3, 14, 6, 30, tzinfo=UTC)),
         ("2027-03-14 01:30:00-05:00", datetime(2027, 3, 14, 6, 30, tzinfo=UTC)),
         ("2027-03-14 06:30:00+00:00", datetime(2027, 3, 14, 6, 30, tzinfo=UTC)),
+        ("2027-03-14", datetime(2027, 3, 14, tzinfo=UTC)),
+        ("2027-03-14T06:30Z", datetime(2027, 3, 14, 6, 30, tzinfo=UTC)),
     ],
 )
 async def test_sqlite_text_in_any_iso_form_reads_as_the_instant_it_names(
     db: Database, shop: Shop, stored: str, expected: datetime
 ) -> None:
-    """On SQLite, text written by other tools (with or without fractions, a T, or an offset)
-    is read as the instant it names, aware and in UTC."""
+    """On SQLite, text written by other tools (with or without fractions, a T, an offset, or
+    only a date) is read as the instant it names, aware and in UTC."""
     if not db.is_sqlite:
         pytest.skip("SQLite keeps instants as text; PostgreSQL has timestamptz")
     async with db.write() as session:

@@ -58,11 +58,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 def _parse_sqlite_utc(value: str | None) -> datetime | None:
     if value is None:
         return None
-    try:  # naming the offset in the text is four times faster than `.replace(tzinfo=UTC)`
-        return datetime.fromisoformat(value + "+00:00")
-    except ValueError:  # text written by something else, already with an offset
-        parsed = datetime.fromisoformat(value)
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if len(value) > 10:  # with a time: naming the offset in the text is four times faster than
+        try:  # `.replace(tzinfo=UTC)` after (a bare date would read the "+" as its separator)
+            return datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text written by something else, already with an offset
+            pass
+    parsed = datetime.fromisoformat(value)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
