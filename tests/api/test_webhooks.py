@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from booking.db import Database
 from booking.models import Appointment, DeliveryStatus, WebhookDelivery
 from booking.services import appointments, calls, webhooks
 from tests.conftest import NOW
@@ -30,6 +32,7 @@ class Receiver:
     def __init__(self) -> None:
         self.port = free_port()
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.delay = 0.0  # seconds before answering, to keep senders' attempts overlapping
         self._runner: web.AppRunner | None = None
 
     @property
@@ -38,6 +41,7 @@ class Receiver:
 
     async def _hook(self, request: web.Request) -> web.Response:
         self.received.append((dict(request.headers), await request.read()))
+        await asyncio.sleep(self.delay)
         return web.Response(status=204)
 
     async def start(self) -> None:
@@ -123,6 +127,57 @@ async def test_receiver_that_is_down_gets_the_event_once_back(client, db, shop, 
     assert delivery["status"] == "delivered"
     assert delivery["attempts"] == 2
     assert delivery["history"][0]["status_code"] is None and delivery["history"][0]["error"]
+
+
+async def test_two_processes_running_the_outbox_at_once_send_each_delivery_once(
+    client, db, shop, auth, receiver, database_url
+):
+    """Two outboxes (as in two processes, each with its own engine) working at the same moment
+    on the same due deliveries send each one once: whichever leases it sends it."""
+    await subscribe(client, auth, receiver.url, ["message.taken"])
+    for number in range(6):
+        await calls.take_message(
+            db, shop.business_id, body=f"Message {number}", caller_name="Ada", now=NOW
+        )
+    await receiver.start()
+    receiver.delay = 0.05
+    other = Database.from_url(database_url)
+    try:
+        async with httpx.AsyncClient() as one, httpx.AsyncClient() as two:
+            due = NOW + timedelta(minutes=1)
+            attempted = await asyncio.gather(
+                webhooks.deliver_due(db, one, now=due), webhooks.deliver_due(other, two, now=due)
+            )
+    finally:
+        await other.dispose()
+    sent = [headers["X-Booking-Delivery"] for headers, _ in receiver.received]
+    assert sum(attempted) == 6
+    assert len(sent) == len(set(sent)) == 6
+    async with db.read() as session:
+        statuses = list(await session.scalars(select(WebhookDelivery.status)))
+    assert statuses == [DeliveryStatus.DELIVERED] * 6
+
+
+async def test_a_delivery_left_by_a_sender_that_died_is_sent_once_its_lease_ends(
+    client, db, shop, auth, receiver
+):
+    """A delivery leased by a process that stopped before recording its attempt is not sent
+    by others while the lease holds, and is sent once it has run out."""
+    await subscribe(client, auth, receiver.url, ["message.taken"])
+    await calls.take_message(db, shop.business_id, body="Call me", caller_name="Ada", now=NOW)
+    await receiver.start()
+    due = NOW + timedelta(minutes=1)
+    async with db.read() as session:
+        delivery_id = await session.scalar(select(WebhookDelivery.id))
+    assert delivery_id is not None
+    assert await webhooks._lease(db, delivery_id, due)  # the sender then dies
+    async with httpx.AsyncClient() as sender:
+        assert await webhooks.deliver_due(db, sender, now=due) == 0
+        later = due + timedelta(seconds=webhooks.LEASE_SECONDS - 1)
+        assert await webhooks.deliver_due(db, sender, now=later) == 0
+        expired = due + timedelta(seconds=webhooks.LEASE_SECONDS)
+        assert await webhooks.deliver_due(db, sender, now=expired) == 1
+    assert len(receiver.received) == 1
 
 
 async def test_refused_booking_writes_no_delivery(client, db, shop, auth, receiver):

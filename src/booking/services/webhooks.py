@@ -15,10 +15,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
@@ -39,6 +40,8 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY_SECONDS = 5.0
 LONGEST_RETRY_SECONDS = 3600.0
 SEND_TIMEOUT_SECONDS = 10.0
+# A delivery being sent is its sender's for this long: longer than one send can take.
+LEASE_SECONDS = SEND_TIMEOUT_SECONDS + 50
 BATCH = 50
 SIGNATURE_HEADER = "X-Booking-Signature"
 
@@ -241,6 +244,34 @@ async def _due(db: Database, now: datetime) -> list[tuple[int, str, str, bytes, 
         ]
 
 
+async def _lease(db: Database, delivery_id: int, now: datetime) -> bool:
+    """Take a due delivery to send it: not due again for LEASE_SECONDS unless its attempt is
+    recorded first. Of processes running the outbox at the same moment, one takes it; a process
+    that dies mid-send leaves the lease to expire, and the delivery is sent again then."""
+    async with db.write() as session:
+        taken = await session.execute(
+            _LEASE,
+            {
+                "delivery_id": delivery_id,
+                "now": now,
+                "until": now + timedelta(seconds=LEASE_SECONDS),
+            },
+        )
+        return cast(CursorResult[Any], taken).rowcount == 1
+
+
+_deliveries = cast(Table, WebhookDelivery.__table__)
+_LEASE = (
+    update(_deliveries)
+    .where(
+        _deliveries.c.id == bindparam("delivery_id"),
+        _deliveries.c.status == DeliveryStatus.PENDING,
+        _deliveries.c.next_attempt_at <= bindparam("now"),
+    )
+    .values(next_attempt_at=bindparam("until"))
+)
+
+
 async def _record(
     db: Database,
     delivery_id: int,
@@ -275,12 +306,16 @@ async def _record(
 async def deliver_due(
     db: Database, client: httpx.AsyncClient, *, now: datetime | None = None
 ) -> int:
-    """Send every delivery that is due; returns how many were attempted."""
+    """Send every delivery that is due and not being sent by another process; returns how many
+    this call attempted."""
     import httpx
 
     now = now or datetime.now(UTC)
-    due = await _due(db, now)
-    for delivery_id, url, secret, body, event in due:
+    attempted = 0
+    for delivery_id, url, secret, body, event in await _due(db, now):
+        if not await _lease(db, delivery_id, now):
+            continue  # another process is sending it, or has just sent it
+        attempted += 1
         started = time.perf_counter()
         status_code: int | None = None
         error: str | None = None
@@ -303,4 +338,4 @@ async def deliver_due(
             error = f"{type(exc).__name__}: {exc}"[:500]
         duration_ms = (time.perf_counter() - started) * 1000
         await _record(db, delivery_id, now, status_code, error, duration_ms)
-    return len(due)
+    return attempted
