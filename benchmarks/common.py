@@ -498,21 +498,40 @@ def wait_for_health(port: int, process: Any, timeout: float = 60.0) -> float:
     raise TimeoutError(f"/health did not answer 200 within {timeout:g} s")
 
 
-@contextlib.contextmanager
-def booking_serve(database_url: str, **settings: str) -> Iterator[tuple[int, int]]:
-    """`booking serve` (HTTP only) in its own process: yields (port, process id)."""
+def spawn_booking_serve(database_url: str, port: int, output: Any, **settings: str) -> Any:
+    """Start `booking serve` (HTTP, and the agent if `settings` configure it) on `port`."""
     import subprocess
     import sys
 
+    return subprocess.Popen(
+        [sys.executable, "-m", "booking", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=bench_env(DATABASE_URL=database_url, **settings),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_process(process: Any, timeout: float) -> None:
+    """SIGTERM (the product drains and stops), then SIGKILL if it has not ended in time."""
+    import subprocess
+
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def booking_serve(database_url: str, **settings: str) -> Iterator[tuple[int, int]]:
+    """`booking serve` (HTTP only) in its own process: yields (port, process id)."""
     port = free_port()
     log = scratch_dir() / f"serve-{port}.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "booking", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=bench_env(DATABASE_URL=database_url, **settings),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        process = spawn_booking_serve(database_url, port, output, **settings)
     try:
         try:
             wait_for_health(port, process)
@@ -522,13 +541,7 @@ def booking_serve(database_url: str, **settings: str) -> Iterator[tuple[int, int
             raise RuntimeError(f"{exc}: {log.read_text(errors='replace')[-2000:]}") from None
         yield port, process.pid
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=15)
 
 
 # -- a big book, loaded in bulk -------------------------------------------------------------

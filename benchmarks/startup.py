@@ -27,6 +27,8 @@ from benchmarks.common import (
     new_sqlite_url,
     print_table,
     scratch_dir,
+    spawn_booking_serve,
+    stop_process,
     verdict,
     wait_for_health,
 )
@@ -118,12 +120,7 @@ def serve_start(database_url: str, **settings: str) -> tuple[float, float]:
     port = free_port()
     log = (scratch_dir() / f"start-{port}.log").open("wb")
     began = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "booking", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=bench_env(DATABASE_URL=database_url, **settings),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = spawn_booking_serve(database_url, port, log, **settings)
     try:
         wait_for_health(port, process)
         seconds = time.perf_counter() - began
@@ -132,12 +129,7 @@ def serve_start(database_url: str, **settings: str) -> tuple[float, float]:
         time.sleep(0.5)
         rss = _rss(process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=30)
         log.close()
     return seconds, rss
 

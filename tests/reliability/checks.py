@@ -4,12 +4,15 @@ what the database holds for a set of appointments."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from sqlalchemy import text
 
 from booking.db import Database
+from booking.services import appointments
+from tests.conftest import NOW
+from tests.factories import Shop
 
 # Two booked appointments of one staff member whose blocked ranges [starts_at, blocked_until)
 # overlap. SQLite stores instants as UTC text in one fixed format, so text comparison is time order.
@@ -82,3 +85,20 @@ async def half_written_rows(db: Database) -> list[str]:
             + [f"appointment {id_} without record" for (id_,) in unkeyed]
             + [f"appointment {id_} with impossible times" for (id_,) in bad_times]
         )
+
+
+async def book_after_recovery(db: Database, shop: Shop) -> int:
+    """A new booking (Monday 15:00, a time no stream uses), to show the database takes writes."""
+    booked = await appointments.book(
+        db,
+        appointments.BookingRequest(
+            business_id=shop.business_id,
+            customer_id=shop.ada,
+            staff_id=shop.sam,
+            local_date=NOW.date(),  # Monday afternoon: the streams start on Tuesday
+            local_time=time(15),
+            duration_minutes=30,
+        ),
+        now=NOW,
+    )
+    return booked.id

@@ -9,7 +9,6 @@ import os
 import shutil
 import sqlite3
 import sys
-from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,9 @@ from booking.backup import run_backup, run_restore
 from booking.config import load_settings
 from booking.db import Database
 from booking.migrate import schema_state
-from booking.services import appointments
-from booking.services.appointments import BookingRequest
-from tests.conftest import NOW
 from tests.factories import make_shop
 from tests.reliability.checks import (
+    book_after_recovery,
     half_written_rows,
     overlapping_pairs,
     sqlite_integrity,
@@ -134,19 +131,7 @@ async def test_backup_under_a_stream_of_bookings_restores_every_acknowledged_boo
             assert stored.get(ack["id"]) == expected, ack
         assert set(stored) <= {ack["id"] for ack in acknowledged.lines}
         assert len(stored) < len(acknowledged.lines)  # the copy is of its moment, not of the end
-        again = await appointments.book(
-            db,
-            BookingRequest(
-                business_id=shop.business_id,
-                customer_id=shop.ada,
-                staff_id=shop.sam,
-                local_date=NOW.date(),
-                local_time=time(15),
-                duration_minutes=30,
-            ),
-            now=NOW,
-        )
-        assert again.id in await stored_appointments(db)
+        assert await book_after_recovery(db, shop) in await stored_appointments(db)
     finally:
         await db.dispose()
 

@@ -10,7 +10,6 @@ import asyncio
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,12 @@ from booking.agent.sentences import SYSTEM_TROUBLE
 from booking.api.app import create_app
 from booking.db import Database
 from booking.migrate import schema_state
-from booking.services import appointments
-from booking.services.appointments import BookingRequest
 from tests.agent.conftest import make_runtime, start_call
 from tests.agent.scripted import ScriptedLLM, tool
 from tests.conftest import NOW, _empty_postgres
 from tests.factories import Shop, make_shop
 from tests.reliability.checks import (
+    book_after_recovery,
     half_written_rows,
     overlapping_pairs,
     sqlite_integrity,
@@ -272,18 +270,6 @@ async def test_sigkill_during_a_stream_of_bookings_leaves_a_sound_database(
                 utc(ack["ends_at"]),
                 "booked",
             )
-        again = await appointments.book(
-            db,
-            BookingRequest(
-                business_id=shop.business_id,
-                customer_id=shop.ada,
-                staff_id=shop.sam,
-                local_date=NOW.date(),  # Monday afternoon: the stream starts on Tuesday
-                local_time=time(15),
-                duration_minutes=30,
-            ),
-            now=NOW,
-        )
-        assert again.id in await stored_appointments(db)
+        assert await book_after_recovery(db, shop) in await stored_appointments(db)
     finally:
         await db.dispose()
