@@ -183,11 +183,14 @@ async def business_for_dialled_number(
             )
             if found is not None:
                 return await read_business(session, found)
-        if fallback_id is not None:
-            business = await session.get(Business, fallback_id)
-            return BusinessInfo.of(business) if business else None
-        first = await session.scalar(select(Business).order_by(Business.id).limit(1))
-        return BusinessInfo.of(first) if first else None
+        if fallback_id is None:
+            fallback_id = await session.scalar(select(Business.id).order_by(Business.id).limit(1))
+            if fallback_id is None:
+                return None
+        try:
+            return await read_business(session, fallback_id)
+        except NotFound:
+            return None
 
 
 _LIMITS = {
