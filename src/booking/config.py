@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     gemini_voice: str = "Puck"
     gemini_temperature: float = Field(default=0.6, ge=0.0, le=2.0)
     agent_language: str | None = None
+    # Where the Gemini Live client connects instead of Google; only the tests set it, to reach
+    # their local stand-in. Leave unset in production.
+    gemini_base_url: str | None = None
     transcription_notice: str = "This call is transcribed to help us serve you."
     transcript_retention_days: int = Field(default=30, ge=0, le=3650)
     tool_timeout_seconds: float = Field(default=8.0, gt=0, le=60)

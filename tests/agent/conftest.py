@@ -1,11 +1,13 @@
-"""Phone calls in text mode: the real AgentSession and tools, a scripted model, the real DB."""
+"""Phone calls through the real AgentSession and tools and the real database, on both model
+paths: a scripted text `llm.LLM`, and the real Gemini Live plugin against a local stand-in."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from livekit.agents import AgentSession, TurnHandlingOptions
@@ -13,21 +15,33 @@ from livekit.agents import AgentSession, TurnHandlingOptions
 from booking.agent.bridge import ServiceBridge
 from booking.agent.call import CallRuntime, new_receptionist, new_session, open_call
 from booking.agent.caller import CallerLine
+from booking.agent.model import gemini_factory
 from booking.agent.recorder import CallRecorder
 from booking.agent.state import CallState
-from booking.config import load_settings
+from booking.config import Settings, load_settings
 from booking.db import Database
-from tests.agent.scripted import ScriptedLLM
+from tests.agent.scripted import ScriptedLLM, Step
 from tests.conftest import NOW
+from tests.gemini_live.server import GeminiLiveStandIn, TestAuthority
 
 SHOP_NUMBER = "+12125550100"
+MODEL_PATHS = ["text", "gemini_live"]
+
+
+class ScriptedModel(Protocol):
+    """What a test scripts and inspects, whichever path the call takes."""
+
+    def add(self, *steps: Step) -> None: ...
+    def instructions_seen(self) -> str: ...
+    def text_sent(self) -> str: ...
+    async def wait_for_request(self, within: float = 5.0) -> str: ...
 
 
 @dataclass
 class PhoneCall:
     session: AgentSession[CallState]
     state: CallState
-    model: ScriptedLLM
+    model: Any  # ScriptedLLM or GeminiLiveStandIn: see ScriptedModel
     recorder: CallRecorder
 
     async def say(self, text: str) -> Any:
@@ -38,28 +52,46 @@ class PhoneCall:
         await self.recorder.finish()
 
 
+def test_settings(timeout: float = 5.0, **overrides: Any) -> Settings:
+    return load_settings(
+        database_url="sqlite+aiosqlite:///unused.db", tool_timeout_seconds=timeout, **overrides
+    )
+
+
 def make_runtime(
     db: Database,
-    model: ScriptedLLM,
+    model: ScriptedLLM | GeminiLiveStandIn,
     *,
     loop: asyncio.AbstractEventLoop | None = None,
     timeout: float = 5.0,
     clock: Callable[[], Any] = lambda: NOW,
+    **settings_overrides: Any,
 ) -> CallRuntime:
-    settings = load_settings(
-        database_url="sqlite+aiosqlite:///unused.db", tool_timeout_seconds=timeout
-    )
+    """A call runtime whose model is `model`: the scripted LLM itself, or the production
+    Gemini factory pointed at the stand-in."""
+    if isinstance(model, GeminiLiveStandIn):
+        os.environ["SSL_CERT_FILE"] = model.ca_file  # restored after each test
+        settings = test_settings(
+            timeout,
+            google_api_key="test-key",
+            gemini_base_url=model.base_url,
+            **settings_overrides,
+        )
+        factory = gemini_factory(settings)
+    else:
+        settings = test_settings(timeout, **settings_overrides)
+        factory = lambda: model  # noqa: E731
     return CallRuntime(
         db=db,
         bridge=ServiceBridge(loop or asyncio.get_running_loop(), timeout),
         settings=settings,
-        model_factory=lambda: model,
+        model_factory=factory,
         clock=clock,
     )
 
 
 async def start_call(
-    runtime: CallRuntime, model: ScriptedLLM, caller: str | None, *, greet: bool = False
+    runtime: CallRuntime, model: Any, caller: str | None, *, greet: bool = False
 ) -> PhoneCall:
     opened = await open_call(runtime, CallerLine(caller=caller, dialled=SHOP_NUMBER, room_name="t"))
     assert opened is not None
@@ -72,13 +104,51 @@ async def start_call(
     return PhoneCall(session, state, model, recorder)
 
 
+@pytest.fixture(scope="session")
+def test_authority(tmp_path_factory: pytest.TempPathFactory) -> TestAuthority:
+    return TestAuthority(str(tmp_path_factory.mktemp("tls")))
+
+
 @pytest.fixture
-async def phone(db: Database) -> AsyncIterator[Callable[..., Any]]:
-    """`await phone(caller="+1...")` starts a call; the scripted model is `call.model`."""
+async def gemini_live(test_authority: TestAuthority) -> AsyncIterator[GeminiLiveStandIn]:
+    """A local Gemini Live stand-in, stopped after the test."""
+    server = await GeminiLiveStandIn(test_authority).start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(params=MODEL_PATHS)
+async def model_path(request: pytest.FixtureRequest) -> str:
+    """Which model a conversation test talks through: each runs once on each path."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def new_model(
+    model_path: str, test_authority: TestAuthority
+) -> AsyncIterator[Callable[[], Any]]:
+    """`new_model()` makes a fresh scripted model for this test's path."""
+    servers: list[GeminiLiveStandIn] = []
+
+    async def make() -> ScriptedLLM | GeminiLiveStandIn:
+        if model_path == "text":
+            return ScriptedLLM()
+        server = await GeminiLiveStandIn(test_authority).start()
+        servers.append(server)
+        return server
+
+    yield make  # type: ignore[misc]
+    for server in servers:
+        await server.stop()
+
+
+@pytest.fixture
+async def phone(db: Database, new_model: Any) -> AsyncIterator[Callable[..., Any]]:
+    """`await phone(caller="+1...")` starts a call; its scripted model is `call.model`."""
     started: list[PhoneCall] = []
 
     async def _start(caller: str | None = "+12345678900", *, greet: bool = False) -> PhoneCall:
-        model = ScriptedLLM()
+        model = await new_model()
         call = await start_call(make_runtime(db, model), model, caller, greet=greet)
         started.append(call)
         return call

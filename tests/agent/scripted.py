@@ -52,6 +52,22 @@ class ScriptedLLM(llm.LLM):
     def tool_emitted(self, name: str) -> None:
         """Called as each scripted tool call is sent; a subclass may time it."""
 
+    def text_sent(self) -> str:
+        """Everything the model was given in text over the call: instructions and turns."""
+        return "\n".join(
+            item.text_content or ""
+            for context in self.contexts
+            for item in context.items
+            if getattr(item, "text_content", None)
+        )
+
+    async def wait_for_request(self, within: float = 5.0) -> str:
+        """Wait until the model is first asked for a reply; what it was asked, as text."""
+        async with asyncio.timeout(within):
+            while not self.contexts:  # noqa: ASYNC110 - a plain list: nothing to await
+                await asyncio.sleep(0.005)
+        return self.text_sent()
+
     def instructions_seen(self) -> str:
         """The system instructions of the latest request, as the model received them."""
         for item in self.contexts[-1].items:

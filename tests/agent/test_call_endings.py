@@ -20,15 +20,6 @@ async def all_rows(db, model):
         return list(await session.scalars(select(model)))
 
 
-def said_to_model(model: ScriptedLLM) -> str:
-    return "\n".join(
-        item.text_content or ""
-        for context in model.contexts
-        for item in context.items
-        if getattr(item, "text_content", None)
-    )
-
-
 async def test_message_is_stored_for_staff(db, shop, phone):
     """take_message stores the message with the caller-ID number and name; outcome 'message'."""
     call = await phone()
@@ -87,7 +78,7 @@ async def test_maximum_length_wraps_up_then_hangs_up(db, shop):
     limits = CallLimits(call.session, max_seconds=0.3, silence_seconds=60, hang_up=hang_up)
     limits.start()
     await asyncio.wait_for(hung_up.wait(), 10)
-    seen = said_to_model(model)
+    seen = model.text_sent()
     assert WRAP_UP in seen and GOODBYE_TIME in seen
     await call.hang_up()
 
@@ -105,7 +96,7 @@ async def test_long_silence_asks_then_says_goodbye(db, shop):
 
     CallLimits(call.session, max_seconds=600, silence_seconds=0.3, hang_up=hang_up)
     await asyncio.wait_for(hung_up.wait(), 15)
-    assert STILL_THERE in said_to_model(model)
+    assert STILL_THERE in model.text_sent()
     await call.hang_up()
 
 

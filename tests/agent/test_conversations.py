@@ -257,25 +257,13 @@ async def test_withheld_caller_giving_a_customers_number_learns_nothing_of_them(
     assert ada.name == "Ada"
 
 
-async def first_request(model) -> None:
-    """Wait until the model has been asked for its first reply."""
-    import asyncio
-
-    async with asyncio.timeout(5):
-        while not model.contexts:  # noqa: ASYNC110 - the scripted model has no event to await
-            await asyncio.sleep(0.01)
-
-
 async def test_known_caller_is_greeted_by_name_with_the_transcription_notice(db, shop, phone):
     """When a known caller's call starts, the model is asked at once to greet them by name, to
     name the business and to say the transcription notice."""
 
     call = await phone(greet=True)
     call.model.add("Hello Ada, this is Test Salon. This call is transcribed. How can I help?")
-    await first_request(call.model)
-    asked = "\n".join(
-        item.text_content or "" for item in call.model.contexts[0].items if hasattr(item, "role")
-    )
+    asked = await call.model.wait_for_request()
     assert "Greet Ada by name" in asked
     assert "Test Salon" in asked
     assert "This call is transcribed to help us serve you." in asked
@@ -286,10 +274,7 @@ async def test_new_caller_is_asked_their_name(db, shop, phone):
 
     call = await phone(caller="+12125550147", greet=True)
     call.model.add("Hello, this is Test Salon. May I have your name?")
-    await first_request(call.model)
-    asked = "\n".join(
-        item.text_content or "" for item in call.model.contexts[0].items if hasattr(item, "role")
-    )
+    asked = await call.model.wait_for_request()
     assert "ask for their name" in asked
     assert "Ada" not in asked
 

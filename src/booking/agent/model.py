@@ -1,6 +1,7 @@
 """The one factory for the model a call talks through: Gemini Live in production.
 
-Tests pass their own factory returning a scripted `llm.LLM`; nothing else differs.
+The text-mode tests pass their own factory returning a scripted `llm.LLM`; the voice-path tests
+use this very factory, pointed at a local Gemini Live stand-in through `GEMINI_BASE_URL`.
 """
 
 from __future__ import annotations
@@ -8,11 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from google.genai import types
 from livekit.plugins import google  # plugins must be imported on the main thread
 
 from booking.config import Settings
 
 ModelFactory = Callable[[], Any]
+
+# Gemini Live ends an audio session after about 15 minutes unless the server may compress the
+# oldest turns; with a sliding window a call is bounded by the business's maximum call length.
+COMPRESSION_TRIGGER_TOKENS = 25_600
+
+
+def context_compression() -> types.ContextWindowCompressionConfig:
+    return types.ContextWindowCompressionConfig(
+        trigger_tokens=COMPRESSION_TRIGGER_TOKENS, sliding_window=types.SlidingWindow()
+    )
 
 
 def gemini_factory(settings: Settings) -> ModelFactory:
@@ -25,11 +37,14 @@ def gemini_factory(settings: Settings) -> ModelFactory:
         options: dict[str, Any] = {}
         if settings.agent_language:
             options["language"] = settings.agent_language
+        if settings.gemini_base_url:
+            options["http_options"] = types.HttpOptions(base_url=settings.gemini_base_url)
         return google.realtime.RealtimeModel(
             model=settings.gemini_model,
             voice=settings.gemini_voice,
             temperature=settings.gemini_temperature,
             api_key=api_key,
+            context_window_compression=context_compression(),
             **options,
         )
 
