@@ -14,6 +14,7 @@ from booking.config import load_settings
 from booking.models import Call
 from booking.server import serve
 from tests.agent.scripted import ScriptedLLM, tool
+from tests.gemini_live.server import GeminiLiveStandIn
 
 
 def free_port() -> int:
@@ -22,21 +23,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_fake_job_runs_beside_http_and_drains_on_stop(database_url, db, shop):
+async def test_fake_job_runs_beside_http_and_drains_on_stop(database_url, db, shop, new_model):
     """`serve` runs the AgentServer (THREAD jobs) and uvicorn in one loop: a simulated call
-    opens a call row while /health answers, and stopping drains the call and returns."""
+    opens a call row while /health answers, and stopping drains the call and returns. On the
+    Gemini Live path the runner builds the production model itself."""
+    model = await new_model()
+    model.add(tool("end_call", after=1.0))
+    live = isinstance(model, GeminiLiveStandIn)
+    if live:
+        os.environ["SSL_CERT_FILE"] = model.ca_file
     settings = load_settings(
         database_url=database_url,
         livekit_url="ws://127.0.0.1:1",
         livekit_api_key="key",
         livekit_api_secret="secret",
         google_api_key="dummy",
+        gemini_base_url=model.base_url if live else None,
         agent_health_port=0,
         business_id=shop.business_id,
         drain_timeout_seconds=20,
     )
-    model = ScriptedLLM([tool("end_call", after=1.0)])
-    runner = AgentRunner(settings, model_factory=lambda: model, devmode=True, unregistered=True)
+    runner = AgentRunner(
+        settings,
+        model_factory=None if live else lambda: model,
+        devmode=True,
+        unregistered=True,
+    )
     port = free_port()
     stop = asyncio.Event()
     serving = asyncio.create_task(
@@ -66,6 +78,9 @@ async def test_fake_job_runs_beside_http_and_drains_on_stop(database_url, db, sh
         [ended] = list(await session.scalars(select(Call)))
     assert ended.ended_at is not None
     assert ended.outcome == "abandoned"
+    if live:  # the greeting reached Gemini, and the call's end_call was answered
+        assert "Greet the caller" in model.text_sent()
+        assert [r["name"] for r in model.tool_responses()] == ["end_call"]
 
 
 async def test_agent_server_skips_local_turn_detection_models(db, monkeypatch):

@@ -11,7 +11,7 @@ from booking.agent.limits import GOODBYE_TIME, STILL_THERE, WRAP_UP, CallLimits
 from booking.models import Call, CallOutcome, Message, ToolCall
 from booking.services import calls
 from tests.agent.conftest import make_runtime, start_call
-from tests.agent.scripted import ScriptedLLM, tool
+from tests.agent.scripted import tool
 from tests.conftest import NOW
 
 
@@ -66,9 +66,10 @@ async def test_end_call_closes_the_session_after_goodbye(db, shop, phone):
     assert [t.name for t in await all_rows(db, ToolCall)] == ["end_call"]
 
 
-async def test_maximum_length_wraps_up_then_hangs_up(db, shop):
+async def test_maximum_length_wraps_up_then_hangs_up(db, shop, new_model):
     """At the maximum call length the caller is warned, told goodbye, and the line dropped."""
-    model = ScriptedLLM(["I'll need to end the call in a moment.", "Goodbye!"])
+    model = await new_model()
+    model.add("I'll need to end the call in a moment.", "Goodbye!")
     call = await start_call(make_runtime(db, model), model, "+12345678900")
     hung_up = asyncio.Event()
 
@@ -83,9 +84,10 @@ async def test_maximum_length_wraps_up_then_hangs_up(db, shop):
     await call.hang_up()
 
 
-async def test_long_silence_asks_then_says_goodbye(db, shop):
+async def test_long_silence_asks_then_says_goodbye(db, shop, new_model):
     """After a silence the agent asks if the caller is there; after a second it hangs up."""
-    model = ScriptedLLM(["Are you still there?", "Goodbye!"])
+    model = await new_model()
+    model.add("Are you still there?", "Goodbye!")
     runtime = make_runtime(db, model)
     runtime.settings.silence_timeout_seconds = 0.3
     call = await start_call(runtime, model, "+12345678900")

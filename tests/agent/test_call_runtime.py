@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from booking.models import Appointment
 from booking.services import customers, staff
 from tests.agent.conftest import make_runtime, start_call
-from tests.agent.scripted import ScriptedLLM, tool
+from tests.agent.scripted import tool
 
 
 async def appointments_in(db):
@@ -23,19 +23,18 @@ async def appointments_in(db):
         return list(await session.scalars(select(Appointment)))
 
 
-async def test_spring_forward_sunday_nine_is_stored_in_daylight_time(db, shop):
+async def test_spring_forward_sunday_nine_is_stored_in_daylight_time(db, shop, new_model):
     """On the day clocks go forward in New York, "9 AM next Sunday" is offered, spoken and
     stored as 13:00 UTC (EDT), not 14:00."""
     await staff.set_weekly_hours(
         db, shop.business_id, shop.sam, {6: [(time(9), time(9, 30))], 0: [(time(9), time(17))]}
     )
-    model = ScriptedLLM(
-        [
-            tool("check_availability", date="2027-03-14", staff="Sam"),
-            "I have 9 AM on Sunday.",
-            tool("book_appointment", option_id="T1"),
-            "Booked.",
-        ]
+    model = await new_model()
+    model.add(
+        tool("check_availability", date="2027-03-14", staff="Sam"),
+        "I have 9 AM on Sunday.",
+        tool("book_appointment", option_id="T1"),
+        "Booked.",
     )
     wednesday = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
     call = await start_call(make_runtime(db, model, clock=lambda: wednesday), model, "+12345678900")
@@ -49,17 +48,15 @@ async def test_spring_forward_sunday_nine_is_stored_in_daylight_time(db, shop):
     assert stored.starts_at == datetime(2027, 3, 14, 13, 0, tzinfo=UTC)
 
 
-def _call_in_own_thread(db, app_loop, caller, barrier, outputs):
+def _call_in_own_thread(db, app_loop, model, caller, barrier, outputs):
     """One caller on its own thread and event loop, as LiveKit THREAD jobs run."""
 
     async def conversation():
-        model = ScriptedLLM(
-            [
-                tool("check_availability", date="2026-12-01", staff="Sam"),
-                "Options.",
-                tool("book_appointment", option_id="T1"),
-                "Done.",
-            ]
+        model.add(
+            tool("check_availability", date="2026-12-01", staff="Sam"),
+            "Options.",
+            tool("book_appointment", option_id="T1"),
+            "Done.",
         )
         call = await start_call(make_runtime(db, model, loop=app_loop), model, caller)
         await call.say("Tuesday with Sam")
@@ -71,7 +68,7 @@ def _call_in_own_thread(db, app_loop, caller, barrier, outputs):
     asyncio.run(conversation())
 
 
-async def test_two_calls_on_two_threads_race_for_one_slot(db, shop):
+async def test_two_calls_on_two_threads_race_for_one_slot(db, shop, new_model):
     """Two callers on two threads (the real bridge) take the same offered time at once: one
     books it, the other hears it was just taken; one appointment is stored."""
     await customers.create_customer(db, shop.business_id, phone="+12125550166", name="Eve")
@@ -80,7 +77,9 @@ async def test_two_calls_on_two_threads_race_for_one_slot(db, shop):
     outputs: dict[str, object] = {}
     await asyncio.gather(
         *[
-            asyncio.to_thread(_call_in_own_thread, db, app_loop, caller, barrier, outputs)
+            asyncio.to_thread(
+                _call_in_own_thread, db, app_loop, await new_model(), caller, barrier, outputs
+            )
             for caller in ("+12345678900", "+12125550166")
         ]
     )
@@ -123,16 +122,17 @@ async def lock_database(db):
             await outcome
 
 
-async def test_a_hanging_service_call_answers_within_the_timeout(db, shop, lock_database):
+async def test_a_hanging_service_call_answers_within_the_timeout(
+    db, shop, lock_database, new_model
+):
     """When the database does not answer, book_appointment replies within the bridge timeout
     with a sentence for the caller, never silence."""
-    model = ScriptedLLM(
-        [
-            tool("check_availability", date="2026-12-01", staff="Sam"),
-            "Options.",
-            tool("book_appointment", option_id="T1"),
-            "Sorry about that.",
-        ]
+    model = await new_model()
+    model.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "Options.",
+        tool("book_appointment", option_id="T1"),
+        "Sorry about that.",
     )
     runtime = make_runtime(db, model)
     call = await start_call(runtime, model, "+12345678900")
