@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import json
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,8 @@ class Connection:
     setup: dict[str, Any]
     socket: ServerConnection
     frames: list[dict[str, Any]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # perf_counter() of each frame
+    sent: list[dict[str, Any]] = field(default_factory=list)  # what the stand-in sent
     closed_by_client: int | None = None
 
     def of(self, kind: str) -> list[dict[str, Any]]:
@@ -150,6 +153,10 @@ class GeminiLiveStandIn:
         """Every frame of one kind (`clientContent`, `toolResponse`, ...) over all connections."""
         return [f for c in self.connections for f in c.of(kind)]
 
+    def sent(self, kind: str) -> list[dict[str, Any]]:
+        """Every message of one kind (`toolCall`, `serverContent`, ...) the stand-in sent."""
+        return [m[kind] for c in self.connections for m in c.sent if kind in m]
+
     def instructions_seen(self) -> str:
         """The system instruction of the latest setup, as the model received it."""
         if not self.connections:
@@ -235,6 +242,7 @@ class GeminiLiveStandIn:
         problems = declaration_problems(setup)
         if problems:
             self.setup_problems += problems
+            await self._notify()
             # A close reason must fit in 123 bytes; the whole list is in `setup_problems`.
             await socket.close(1007, f"Invalid function declarations: {problems[0]}"[:120])
             return
@@ -245,6 +253,7 @@ class GeminiLiveStandIn:
             async for raw in socket:
                 frame = camel_keys(json.loads(raw))
                 connection.frames.append(frame)
+                connection.arrived.append(time.perf_counter())
                 await self._notify()
                 await self._on_frame(connection, frame)
         except ConnectionClosed:
@@ -323,6 +332,7 @@ class GeminiLiveStandIn:
         await self._send(self.current, {"toolCallCancellation": {"ids": ids}})
 
     async def _send(self, connection: Connection, message: dict[str, Any]) -> None:
+        connection.sent.append(message)
         await connection.socket.send(json.dumps(message))
 
     async def _notify(self) -> None:

@@ -17,7 +17,7 @@ class Business(Base):
         CheckConstraint("min_notice_minutes >= 0", name="min_notice"),
         CheckConstraint("horizon_days BETWEEN 1 AND 730", name="horizon"),
         CheckConstraint("cancellation_cutoff_minutes >= 0", name="cancellation_cutoff"),
-        CheckConstraint("max_call_seconds BETWEEN 60 AND 900", name="max_call"),
+        CheckConstraint("max_call_seconds BETWEEN 60 AND 1800", name="max_call"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

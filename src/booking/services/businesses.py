@@ -198,8 +198,9 @@ _LIMITS = {
     "min_notice_minutes": (0, 7 * 24 * 60),
     "horizon_days": (1, 730),
     "cancellation_cutoff_minutes": (0, 14 * 24 * 60),
-    # Gemini Live closes its connection at about ten minutes; the call must end before it does.
-    "max_call_seconds": (60, 600),
+    # Gemini Live connections last about ten minutes; the agent resumes through goAway, so
+    # the bound is the business's choice, up to 30 minutes.
+    "max_call_seconds": (60, 1800),
 }
 
 
