@@ -150,8 +150,10 @@ def assert_sayable(name: str, arguments: dict[str, Any], output: str, is_error: 
     assert output != "An internal error occurred", where
     assert output != SOMETHING_WRONG, where
     assert "Traceback" not in output, where
-    if is_error and not output.startswith("Error parsing arguments"):
-        # Ours, not LiveKit's argument check: a sentence, of a length one can say.
+    # Ours, never LiveKit's or pydantic's report: a sentence, of a length one can say.
+    assert "validation error" not in output and "pydantic" not in output, where
+    assert not output.startswith("Error parsing arguments"), where
+    if is_error:
         assert output.rstrip()[-1] in ".!?", where
         assert len(output) <= 600, where
 

@@ -13,13 +13,14 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from livekit.agents import Agent, RunContext, StopResponse, ToolError, function_tool
+from livekit.agents import Agent, RunContext, StopResponse, ToolError
 
 from booking import errors, metrics
 from booking.agent.prompts import build_instructions, greeting_instructions
 from booking.agent.sentences import sentence_for
 from booking.agent.speech import spoken_date, spoken_slot
 from booking.agent.state import CallState, OfferedOption
+from booking.agent.tool_arguments import checked_tool
 from booking.logging import get_logger
 from booking.models import MAX_ID, AppointmentSource, CallOutcome
 from booking.services import appointments, availability, calls, customers
@@ -96,9 +97,9 @@ class Receptionist(Agent):
         finally:
             elapsed = clock_time.perf_counter() - started
             metrics.TOOL_LATENCY.labels(tool=name).observe(elapsed)
-            await self._log_tool(name, arguments, result, error, elapsed * 1000)
+            await self.log_tool_call(name, arguments, result, error, elapsed * 1000)
 
-    async def _log_tool(
+    async def log_tool_call(
         self,
         name: str,
         arguments: dict[str, Any],
@@ -141,7 +142,7 @@ class Receptionist(Agent):
 
     # -- tools -------------------------------------------------------------------------------
 
-    @function_tool
+    @checked_tool
     async def create_new_customer(
         self, context: RunContext[CallState], name: str, phone_number: str | None = None
     ) -> str:
@@ -192,7 +193,7 @@ class Receptionist(Agent):
             "create_new_customer", {"name": name, "phone_number": phone_number}, work
         )
 
-    @function_tool
+    @checked_tool
     async def check_availability(
         self,
         context: RunContext[CallState],
@@ -322,7 +323,7 @@ class Receptionist(Agent):
             staff_id = state.default_staff_id
         return service_id, service_label, staff_id
 
-    @function_tool
+    @checked_tool
     async def book_appointment(self, context: RunContext[CallState], option_id: str) -> str:
         """Book one of the options that check_availability returned in this call. Read the
         option back to the caller and get their yes before calling this.
@@ -386,7 +387,7 @@ class Receptionist(Agent):
             return exc.message
         return "Offer one of these instead:\n" + text
 
-    @function_tool
+    @checked_tool
     async def list_my_appointments(self, context: RunContext[CallState]) -> str:
         """List the caller's upcoming appointments, with their appointment numbers."""
 
@@ -403,7 +404,7 @@ class Receptionist(Agent):
 
         return await self._run("list_my_appointments", {}, work)
 
-    @function_tool
+    @checked_tool
     async def reschedule_appointment(
         self, context: RunContext[CallState], appointment_id: int, option_id: str
     ) -> str:
@@ -448,7 +449,7 @@ class Receptionist(Agent):
             work,
         )
 
-    @function_tool
+    @checked_tool
     async def cancel_appointment(self, context: RunContext[CallState], appointment_id: int) -> str:
         """Cancel one of the caller's appointments after they confirm.
 
@@ -478,7 +479,7 @@ class Receptionist(Agent):
 
         return await self._run("cancel_appointment", {"appointment_id": appointment_id}, work)
 
-    @function_tool
+    @checked_tool
     async def take_message(
         self,
         context: RunContext[CallState],
@@ -526,7 +527,7 @@ class Receptionist(Agent):
             work,
         )
 
-    @function_tool
+    @checked_tool
     async def transfer_to_human(self, context: RunContext[CallState]) -> str:
         """Transfer the caller to a person at the business, when they ask for one or you cannot
         help. Tell the caller you are transferring them before calling this."""
@@ -543,7 +544,7 @@ class Receptionist(Agent):
 
         return await self._run("transfer_to_human", {}, work)
 
-    @function_tool
+    @checked_tool
     async def end_call(self, context: RunContext[CallState]) -> None:
         """Hang up. Call this only after you have said goodbye and the caller needs nothing else."""
 
