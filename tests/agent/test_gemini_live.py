@@ -249,6 +249,57 @@ async def test_go_away_mid_call_resumes_and_the_call_books(db, shop, gemini_live
     assert logged.outcome == CallOutcome.BOOKED
 
 
+async def test_a_dropped_connection_without_a_handle_keeps_the_open_options(db, shop, gemini_live):
+    """Gemini drops the socket before giving any resumption handle: the plugin reconnects and
+    replays the conversation as text only, so the new connection's instructions carry the
+    options still open; "the second one" books the right row on it."""
+    gemini_live.give_handles = False
+    call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900")
+    gemini_live.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have three times.",
+        tool("book_appointment", option_id="T2"),
+        "You're booked.",
+    )
+    await call.say("Tuesday with Sam")
+    offered = call.state.options
+    assert "T2:" not in gemini_live.instructions_seen()
+    await gemini_live.drop(1011)
+    await gemini_live.wait_for(lambda: len(gemini_live.connections) == 2)
+    renewed = gemini_live.instructions_seen()
+    assert "sessionResumption" not in gemini_live.current.setup or not (
+        gemini_live.current.setup["sessionResumption"].get("handle")
+    )
+    for option in offered.values():
+        assert f"{option.id}: {option.spoken}" in renewed
+    assert renewed.count("Times offered and still open") == 1
+    await call.say("The second one")
+    [stored] = await rows(db, Appointment, Appointment.customer_id == shop.ada)
+    assert stored.starts_at.astimezone(shop_zone()).time() == offered["T2"].local_time
+    await call.hang_up()
+
+
+async def test_after_go_away_the_new_connection_knows_what_was_booked(db, shop, gemini_live):
+    """After a booking, goAway: the resumed connection's instructions say what was booked and
+    no longer list the booked option as open, so the model does not offer it twice."""
+    call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900")
+    gemini_live.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have three times.",
+        tool("book_appointment", option_id="T1"),
+        "You're booked.",
+    )
+    await call.say("Tuesday with Sam")
+    await call.say("The first one")
+    await gemini_live.go_away()
+    await gemini_live.wait_for(lambda: len(gemini_live.connections) == 2)
+    renewed = gemini_live.instructions_seen()
+    [stored] = await rows(db, Appointment, Appointment.customer_id == shop.ada)
+    assert f"Appointment number {stored.id}. (option T1)" in renewed
+    assert "  T1:" not in renewed and "  T2:" in renewed and "  T3:" in renewed
+    await call.hang_up()
+
+
 async def test_a_connection_that_cannot_come_back_ends_the_call_with_an_outcome(
     db, shop, gemini_live
 ):

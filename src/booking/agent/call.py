@@ -14,7 +14,7 @@ from livekit.agents import Agent, AgentSession, JobContext
 from booking.agent.bridge import ServiceBridge
 from booking.agent.caller import CallerLine, identify_call, read_line
 from booking.agent.limits import CallLimits
-from booking.agent.model import ModelFactory
+from booking.agent.model import CallRealtimeModel, ModelFactory
 from booking.agent.receptionist import Receptionist
 from booking.agent.recorder import CallRecorder
 from booking.agent.state import CallState
@@ -64,8 +64,11 @@ async def open_call(
 
 
 def new_session(runtime: CallRuntime, state: CallState, **options: Any) -> AgentSession[CallState]:
+    model = runtime.model_factory()
+    if isinstance(model, CallRealtimeModel):
+        model.recap = state.recap  # a renewed Gemini connection starts from the call's state
     return AgentSession[CallState](
-        llm=runtime.model_factory(),
+        llm=model,
         userdata=state,
         user_away_timeout=runtime.settings.silence_timeout_seconds,
         max_tool_steps=4,

@@ -369,11 +369,13 @@ class Receptionist(Agent):
                     f"{option.spoken} was just taken by someone else. {alternatives}"
                 ) from None
             state.note(CallOutcome.BOOKED)
-            return (
+            answer = (
                 f"Booked: {spoken_slot(booked.local_date, booked.local_time, booked.staff_name)}"
                 + (f" for {booked.service_name}" if booked.service_name else "")
                 + f". Appointment number {booked.id}."
             )
+            state.remember(f"{answer} (option {option.id})", used_option=option.id)
+            return answer
 
         return await self._run("book_appointment", {"option_id": option_id}, work)
 
@@ -400,7 +402,9 @@ class Receptionist(Agent):
             )
             if not upcoming:
                 return "The caller has no upcoming appointments."
-            return "\n".join(_describe(a) for a in upcoming)
+            listing = "\n".join(_describe(a) for a in upcoming)
+            self.state.remember("The caller's upcoming appointments were listed: " + listing)
+            return listing
 
         return await self._run("list_my_appointments", {}, work)
 
@@ -441,7 +445,9 @@ class Receptionist(Agent):
                 write=True,
             )
             state.note(CallOutcome.RESCHEDULED)
-            return "Moved. " + _describe(moved)
+            answer = "Moved. " + _describe(moved)
+            state.remember(f"{answer} (option {option.id})", used_option=option.id)
+            return answer
 
         return await self._run(
             "reschedule_appointment",
@@ -475,7 +481,9 @@ class Receptionist(Agent):
             )
             state.note(CallOutcome.CANCELLED)
             when = spoken_slot(cancelled.local_date, cancelled.local_time, cancelled.staff_name)
-            return f"Cancelled the appointment on {when}."
+            answer = f"Cancelled appointment {cancelled.id} on {when}."
+            state.remember(answer)
+            return answer
 
         return await self._run("cancel_appointment", {"appointment_id": appointment_id}, work)
 
@@ -519,6 +527,7 @@ class Receptionist(Agent):
                 write=True,
             )
             state.note(CallOutcome.MESSAGE)
+            state.remember("A message for the team was saved.")
             return "The message is saved; the team will call back."
 
         return await self._run(
