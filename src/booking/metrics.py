@@ -17,3 +17,8 @@ TOOL_LATENCY = Histogram(
 )
 BOOKINGS = Counter("booking_bookings_total", "Appointments booked", ["source"])
 REFUSALS = Counter("booking_refusals_total", "Bookings refused", ["source", "reason"])
+MODEL_TROUBLE = Counter(
+    "booking_model_trouble_total",
+    "Gemini Live trouble handled during calls (refused connections, stalls, outages)",
+    ["event"],
+)

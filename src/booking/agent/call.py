@@ -15,6 +15,7 @@ from booking.agent.bridge import ServiceBridge
 from booking.agent.caller import CallerLine, identify_call, read_line
 from booking.agent.limits import CallLimits
 from booking.agent.model import CallRealtimeModel, ModelFactory
+from booking.agent.outage import ModelOutage
 from booking.agent.receptionist import Receptionist
 from booking.agent.recorder import CallRecorder
 from booking.agent.state import CallState
@@ -131,6 +132,7 @@ async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
     state.transfer = transfer
     session = new_session(runtime, state)
     recorder = CallRecorder(session, state)
+    outage = ModelOutage(session, state, session.llm)
 
     async def hang_up() -> None:
         session.shutdown()
@@ -144,6 +146,7 @@ async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
 
     async def on_shutdown(reason: str) -> None:
         limits.stop()
+        await outage.settled()  # a transfer must happen before the room goes
         await recorder.finish()
         with contextlib.suppress(Exception):
             await ctx.delete_room()  # deleting the room is what drops the phone line

@@ -6,14 +6,20 @@ use this very factory, pointed at a local Gemini Live stand-in through `GEMINI_B
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from google.genai import types
 from livekit.plugins import google  # plugins must be imported on the main thread
 from livekit.plugins.google.realtime.realtime_api import RealtimeSession
 
+from booking import metrics
 from booking.config import Settings
+from booking.logging import get_logger
+
+log = get_logger(__name__)
 
 ModelFactory = Callable[[], Any]
 Recap = Callable[[], str]
@@ -21,6 +27,9 @@ Recap = Callable[[], str]
 # Gemini Live ends an audio session after about 15 minutes unless the server may compress the
 # oldest turns; with a sliding window a call is bounded by the business's maximum call length.
 COMPRESSION_TRIGGER_TOKENS = 25_600
+# Gemini refuses a first connection at times (1011 before setupComplete); the plugin does not
+# retry one, so a call would end before it began. Three more tries, about 2.5 s in all.
+FIRST_CONNECT_RETRY_DELAYS = (0.3, 0.7, 1.5)
 
 
 def context_compression() -> types.ContextWindowCompressionConfig:
@@ -40,9 +49,13 @@ class CallRealtimeModel(google.realtime.RealtimeModel):
     so the history is not duplicated.
     """
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(
+        self, *, retry_delays: tuple[float, ...] = FIRST_CONNECT_RETRY_DELAYS, **options: Any
+    ) -> None:
         super().__init__(**options)
         self.recap: Recap = lambda: ""
+        self.retry_delays = retry_delays
+        self.connections = 0  # connections Gemini accepted over the call, reconnects included
 
     def session(self, *, turn_detection_disabled: bool = False) -> CallRealtimeSession:
         session = CallRealtimeSession(self)
@@ -56,6 +69,8 @@ class CallRealtimeSession(RealtimeSession):
     def __init__(self, model: CallRealtimeModel) -> None:
         super().__init__(model)
         self._call_model = model
+        # The one seam for retrying: the plugin opens every connection through `live.connect`.
+        self._client.aio._live = _RetryingLive(self._client.aio._live, model)  # type: ignore[assignment]
 
     def _build_connect_config(self) -> types.LiveConnectConfig:
         config: types.LiveConnectConfig = super()._build_connect_config()
@@ -66,6 +81,38 @@ class CallRealtimeSession(RealtimeSession):
                 parts=[types.Part(text=f"{instructions}\n\n{recap}")]
             )
         return config
+
+
+class _RetryingLive:
+    """google-genai's `live` with a first connection that is tried again before giving up;
+    later connections are the plugin's to retry. Counts the connections Gemini accepted."""
+
+    def __init__(self, live: Any, model: CallRealtimeModel) -> None:
+        self._live = live
+        self._model = model
+
+    @contextlib.asynccontextmanager
+    async def connect(self, *, model: str, config: Any) -> AsyncIterator[Any]:
+        delays = () if self._model.connections else self._model.retry_delays
+        for attempt, delay in enumerate((*delays, None)):
+            opening = self._live.connect(model=model, config=config)
+            try:
+                session = await opening.__aenter__()
+                break
+            except Exception as exc:
+                if delay is None:
+                    raise
+                metrics.MODEL_TROUBLE.labels(event="connect_retried").inc()
+                log.warning(
+                    "gemini refused to connect; trying again",
+                    attempt=attempt + 1,
+                    error=str(exc)[:200],
+                )
+                await asyncio.sleep(delay)
+        self._model.connections += 1
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_exit(opening.__aexit__)
+            yield session
 
 
 def gemini_factory(settings: Settings) -> ModelFactory:

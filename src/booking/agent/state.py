@@ -20,6 +20,7 @@ _OUTCOME_RANK = [
     CallOutcome.CANCELLED,
     CallOutcome.RESCHEDULED,
     CallOutcome.BOOKED,
+    CallOutcome.MODEL_UNAVAILABLE,
 ]
 
 

@@ -22,6 +22,7 @@ class CallOutcome(enum.StrEnum):
     INFO = "info"
     ABANDONED = "abandoned"
     FAILED = "failed"
+    MODEL_UNAVAILABLE = "model_unavailable"  # Gemini could not be reached at all
 
 
 class Call(Base):
@@ -45,7 +46,7 @@ class Call(Base):
             CallOutcome,
             name="call_outcome",
             native_enum=False,
-            length=16,
+            length=24,
             values_callable=lambda members: [m.value for m in members],
             create_constraint=True,
         ),
