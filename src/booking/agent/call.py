@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from livekit.agents import Agent, AgentSession, JobContext
 
 from booking.agent.bridge import ServiceBridge
 from booking.agent.caller import CallerLine, identify_call, read_line
+from booking.agent.farewell import say_goodbye_and_hang_up
 from booking.agent.limits import CallLimits
 from booking.agent.model import CallRealtimeModel, ModelFactory
 from booking.agent.outage import ModelOutage
@@ -98,18 +98,21 @@ async def apologise_and_hang_up(ctx: JobContext, runtime: CallRuntime) -> None:
     """The database is unreachable (or no business is set up): the caller still hears a
     sentence, then the line is dropped."""
     session: AgentSession[None] = AgentSession(llm=runtime.model_factory())
-    try:
-        await session.start(agent=Agent(instructions=SORRY), room=ctx.room)
-        handle = session.generate_reply(instructions=SORRY, allow_interruptions=False)
-        await asyncio.wait_for(handle.wait_for_playout(), timeout=20)
-    except Exception:
-        log.exception("could not apologise to the caller")
-    finally:
+
+    async def hang_up() -> None:
         with contextlib.suppress(Exception):
             await session.aclose()
         with contextlib.suppress(Exception):
             await ctx.delete_room()
         ctx.shutdown("unavailable")
+
+    try:
+        await session.start(agent=Agent(instructions=SORRY), room=ctx.room)
+    except Exception:
+        log.exception("could not apologise to the caller")
+        await hang_up()
+        return
+    await say_goodbye_and_hang_up(session, SORRY, hang_up)
 
 
 async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:

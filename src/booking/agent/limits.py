@@ -10,6 +10,8 @@ from typing import Any
 
 from livekit.agents import AgentSession, ConversationItemAddedEvent, UserStateChangedEvent
 
+from booking.agent.farewell import say_goodbye_and_hang_up
+
 WARNING_BEFORE_END = 30.0
 WRAP_UP = (
     "The call has reached its time limit. Tell the caller briefly that you need to end the call "
@@ -82,9 +84,4 @@ class CallLimits:
         if self._ending:
             return
         self._ending = True
-        with contextlib.suppress(Exception):
-            handle = self._session.generate_reply(
-                instructions=instructions, allow_interruptions=False
-            )
-            await asyncio.wait_for(handle.wait_for_playout(), timeout=15)
-        await self._hang_up()
+        await say_goodbye_and_hang_up(self._session, instructions, self._hang_up)

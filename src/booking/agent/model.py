@@ -112,7 +112,14 @@ class _RetryingLive:
         self._model.connections += 1
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_exit(opening.__aexit__)
-            yield session
+            try:
+                yield session
+            finally:
+                # The plugin ends a session by cancelling its task; left to websockets, that
+                # exception closes the socket with 1011 (an error). A call that ends, or a
+                # connection being renewed, is a normal close: 1000.
+                with contextlib.suppress(Exception):
+                    await session.close()
 
 
 def gemini_factory(settings: Settings) -> ModelFactory:

@@ -7,6 +7,7 @@ timeout. Every tool call is written to the call log with its arguments, result a
 
 from __future__ import annotations
 
+import asyncio
 import time as clock_time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -33,6 +34,7 @@ log = get_logger(__name__)
 
 PartOfDay = Literal["any", "morning", "afternoon", "evening"]
 OPTIONS_PER_ANSWER = 3
+END_CALL_GRACE_SECONDS = 5.0
 SEARCH_AHEAD_DAYS = 7
 BAD_NUMBER = "That does not sound like a valid phone number. Ask the caller to repeat it."
 _PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24), "any": (0, 24)}
@@ -560,6 +562,9 @@ class Receptionist(Agent):
         async def work() -> str:
             session = self.session
             context.speech_handle.add_done_callback(lambda _: session.shutdown())
+            # Gemini may answer end_call with yet another tool call, or with nothing at all:
+            # the line is dropped regardless.
+            asyncio.get_running_loop().call_later(END_CALL_GRACE_SECONDS, session.shutdown)
             return "Call ending."
 
         await self._run("end_call", {}, work)
