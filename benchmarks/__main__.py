@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import availability, bookings, bridge, calls, startup, tool_load
+from benchmarks import availability, bookings, bridge, calls, startup, tool_load, voice_load
 from benchmarks.common import load_average, print_machine, print_table, quiet_logs
 
 CASES: dict[int, tuple[str, Callable[[bool], Any]]] = {
@@ -21,6 +21,7 @@ CASES: dict[int, tuple[str, Callable[[bool], Any]]] = {
     4: ("bookings per second", bookings.main),
     5: ("calls per process", calls.main),
     6: ("start-up and memory", startup.main),
+    7: ("voice calls per process, audio both ways", voice_load.main),
 }
 
 

@@ -203,6 +203,10 @@ class VoiceStandIn(GeminiLiveStandIn):
             self._tool_sent[call["id"]] = (call["name"], time.perf_counter())
         await super()._call_tools(connection, calls)
 
+    def _stamp(self, chunk: bytes, due: float) -> bytes:
+        """A chunk as sent; a benchmark may write timings into it (due: its real-time slot)."""
+        return chunk
+
     async def _reply(self, connection: Connection, text: str, audio_seconds: float | None) -> None:
         seconds = self.reply_audio_seconds if audio_seconds is None else audio_seconds
         pcm = tone_pcm(seconds, OUTPUT_RATE)
@@ -211,13 +215,12 @@ class VoiceStandIn(GeminiLiveStandIn):
         mime = f"audio/pcm;rate={OUTPUT_RATE}"
         began = time.perf_counter()
         for offset in range(0, len(pcm), step):
+            due = began + offset / 2 / OUTPUT_RATE
             if self.real_time:
-                due = began + offset / 2 / OUTPUT_RATE
                 if (wait := due - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
-                else:
-                    self.send_lateness.append(-wait)
-            data = base64.b64encode(pcm[offset : offset + step]).decode()
+                self.send_lateness.append(max(0.0, time.perf_counter() - due))
+            data = base64.b64encode(self._stamp(pcm[offset : offset + step], due)).decode()
             part = {"inlineData": {"mimeType": mime, "data": data}}
             await self._send(connection, {"serverContent": {"modelTurn": {"parts": [part]}}})
         await self._send(connection, {"serverContent": {"outputTranscription": {"text": text}}})
