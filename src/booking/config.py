@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     transcript_retention_days: int = Field(default=30, ge=0, le=3650)
     tool_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
     silence_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    model_stall_seconds: float = Field(default=6.0, gt=0, le=60)
     drain_timeout_seconds: float = Field(default=600.0, ge=0, le=3600)
 
     @field_validator("transcription_notice")

@@ -189,7 +189,7 @@ class GeminiLiveStandIn:
         for frame in self.frames("realtimeInput"):
             for blob in [frame.get("audio")] + (frame.get("mediaChunks") or []):
                 if blob:
-                    chunks.append(base64.b64decode(blob["data"]))
+                    chunks.append(base64.urlsafe_b64decode(blob["data"]))
         return b"".join(chunks)
 
     async def wait_for(self, condition: Callable[[], Any], within: float = 5.0) -> Any:
@@ -216,9 +216,13 @@ class GeminiLiveStandIn:
         """A reply the model starts by itself (not in answer to a step)."""
         await self._reply(self.current, text, audio_seconds)
 
-    async def hear(self, text: str) -> None:
-        """The model's transcription of what the caller said (sent as input transcription)."""
+    async def hear(self, text: str, *, then_nothing: bool = False) -> None:
+        """The model's transcription of what the caller said (sent as input transcription);
+        with `then_nothing`, the model ends its turn there without a word, as a stalled
+        Gemini does."""
         await self._send(self.current, {"serverContent": {"inputTranscription": {"text": text}}})
+        if then_nothing:
+            await self._send(self.current, {"serverContent": {"turnComplete": True}})
 
     # -- the protocol -------------------------------------------------------------------------
 
@@ -326,6 +330,23 @@ class GeminiLiveStandIn:
             function_calls.append({"id": call_id, "name": call["name"], "args": call["arguments"]})
         self._pending_calls[connection.number] = {c["id"] for c in function_calls}
         await self._send(connection, {"toolCall": {"functionCalls": function_calls}})
+
+    def streamed(self, text: str, *, seconds: float, chunk: float = 0.1) -> Step:
+        """A step in which the model speaks for `seconds` of real time, audio arriving in
+        `chunk`-long pieces as Gemini streams it, then its transcript."""
+
+        async def play(connection: Connection) -> None:
+            mime = f"audio/pcm;rate={OUTPUT_RATE}"
+            piece = base64.b64encode(pcm_silence(chunk)).decode()
+            for _ in range(round(seconds / chunk)):
+                part = {"inlineData": {"mimeType": mime, "data": piece}}
+                await self._send(connection, {"serverContent": {"modelTurn": {"parts": [part]}}})
+                await asyncio.sleep(chunk)
+            await self._send(connection, {"serverContent": {"outputTranscription": {"text": text}}})
+            await self._send(connection, {"serverContent": {"generationComplete": True}})
+            await self._send(connection, {"serverContent": {"turnComplete": True}})
+
+        return play
 
     async def cancel_tool_calls(self, ids: list[str]) -> None:
         """Tell the client the model no longer wants these calls (as after a barge-in)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from booking.agent.outage import ModelOutage
 from booking.agent.receptionist import Receptionist
 from booking.agent.recorder import CallRecorder
 from booking.agent.state import CallState
+from booking.agent.watchdog import StallWatchdog
 from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
@@ -115,6 +116,27 @@ async def apologise_and_hang_up(ctx: JobContext, runtime: CallRuntime) -> None:
     await say_goodbye_and_hang_up(session, SORRY, hang_up)
 
 
+def watch_for_stalls(
+    runtime: CallRuntime,
+    session: AgentSession[CallState],
+    outage: ModelOutage,
+    recorder: CallRecorder,
+    hang_up: Callable[[], Awaitable[None]],
+) -> StallWatchdog | None:
+    """A watchdog for a Gemini Live model that goes quiet (text models never do)."""
+    model = session.llm
+    if not isinstance(model, CallRealtimeModel):
+        return None
+    return StallWatchdog(
+        session,
+        model,
+        stall_seconds=runtime.settings.model_stall_seconds,
+        outage=outage,
+        note=recorder.note_event,
+        hang_up=hang_up,
+    )
+
+
 async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
     """The entrypoint's body for one call (runs on the call's own thread and loop)."""
     participant = await ctx.wait_for_participant()
@@ -146,9 +168,12 @@ async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
         silence_seconds=runtime.settings.silence_timeout_seconds,
         hang_up=hang_up,
     )
+    watchdog = watch_for_stalls(runtime, session, outage, recorder, hang_up)
 
     async def on_shutdown(reason: str) -> None:
         limits.stop()
+        if watchdog is not None:
+            watchdog.stop()
         await outage.settled()  # a transfer must happen before the room goes
         await recorder.finish()
         with contextlib.suppress(Exception):
@@ -159,3 +184,5 @@ async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
     log.info("call started", call_id=state.call_id, known=state.customer is not None)
     await session.start(agent=new_receptionist(runtime, state, upcoming), room=ctx.room)
     limits.start()
+    if watchdog is not None:
+        watchdog.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -56,6 +57,30 @@ class CallRealtimeModel(google.realtime.RealtimeModel):
         self.recap: Recap = lambda: ""
         self.retry_delays = retry_delays
         self.connections = 0  # connections Gemini accepted over the call, reconnects included
+        # When the model was last asked to answer (a finished turn, a tool response) and has
+        # not said or done anything since; None while nothing is owed. The stall watchdog
+        # reads it.
+        self.awaiting_since: float | None = None
+        self._live_session: Any = None
+        self._connected = asyncio.Event()
+
+    def expect_reply(self) -> None:
+        self.awaiting_since = time.monotonic()
+
+    def heard_reply(self) -> None:
+        self.awaiting_since = None
+
+    async def renew_connection(self, within: float = 5.0) -> bool:
+        """Close the current connection (normally) and wait for the plugin to open a new one,
+        which carries the call's recap. False when none came."""
+        self._connected.clear()
+        if self._live_session is not None:
+            await self._live_session.close()
+        try:
+            await asyncio.wait_for(self._connected.wait(), within)
+        except TimeoutError:
+            return False
+        return True
 
     def session(self, *, turn_detection_disabled: bool = False) -> CallRealtimeSession:
         session = CallRealtimeSession(self)
@@ -110,16 +135,63 @@ class _RetryingLive:
                 )
                 await asyncio.sleep(delay)
         self._model.connections += 1
+        watched = _WatchedSession(session, self._model)
+        self._model._live_session = watched
+        self._model._connected.set()
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_exit(opening.__aexit__)
             try:
-                yield session
+                yield watched
             finally:
                 # The plugin ends a session by cancelling its task; left to websockets, that
                 # exception closes the socket with 1011 (an error). A call that ends, or a
                 # connection being renewed, is a normal close: 1000.
                 with contextlib.suppress(Exception):
                     await session.close()
+
+
+class _WatchedSession:
+    """A google-genai live session that tells the model when a reply is owed and when one
+    came, so a model that goes quiet can be noticed."""
+
+    def __init__(self, session: Any, model: CallRealtimeModel) -> None:
+        self._session = session
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    # A reply is owed from before the frame leaves: Gemini may answer before the send returns.
+    async def send_client_content(self, **content: Any) -> None:
+        if content.get("turn_complete", True):
+            self._model.expect_reply()
+        await self._session.send_client_content(**content)
+
+    async def send_tool_response(self, **response: Any) -> None:
+        self._model.expect_reply()
+        await self._session.send_tool_response(**response)
+
+    async def receive(self) -> AsyncIterator[Any]:
+        async for message in self._session.receive():
+            content = message.server_content
+            if message.tool_call or (
+                content is not None
+                and (
+                    content.model_turn
+                    or (content.output_transcription and content.output_transcription.text)
+                )
+            ):
+                self._model.heard_reply()
+            elif content is not None and (
+                content.input_transcription and content.input_transcription.text
+            ):
+                # The caller is speaking (Gemini transcribes as they go): from their last
+                # word on, the model owes them an answer.
+                self._model.expect_reply()
+            yield message
+
+    async def close(self) -> None:
+        await self._session.close()
 
 
 def gemini_factory(settings: Settings) -> ModelFactory:

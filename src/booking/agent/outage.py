@@ -47,7 +47,15 @@ class ModelOutage:
         ):
             # Set now, before the recorder (also closing) writes the outcome.
             self._state.note(CallOutcome.MODEL_UNAVAILABLE)
+            if self._handling is None:
+                self._handling = asyncio.ensure_future(self._handle())
+
+    async def take_over(self) -> None:
+        """The model stopped answering mid-call: handle the call as if it never connected."""
+        self._state.note(CallOutcome.MODEL_UNAVAILABLE)
+        if self._handling is None:
             self._handling = asyncio.ensure_future(self._handle())
+        await self.settled()
 
     async def settled(self) -> None:
         """Wait for the transfer and the message, before the line is dropped."""

@@ -45,6 +45,14 @@ class CallRecorder:
             self.heard_caller = True
         self._queue.put_nowait({"role": role, "text": text, "at": self.state.clock().isoformat()})
 
+    def note_event(self, text: str) -> None:
+        """Something the line did on its own (a stalled model prompted, a connection renewed),
+        kept in the transcript as an `event` turn so the owner sees it beside the words."""
+        if not self.finished.is_set():
+            self._queue.put_nowait(
+                {"role": "event", "text": text, "at": self.state.clock().isoformat()}
+            )
+
     async def _write_turns(self) -> None:
         while (entry := await self._queue.get()) is not None:
             try:
