@@ -239,6 +239,7 @@ async def test_go_away_mid_call_resumes_and_the_call_books(db, shop, gemini_live
     await gemini_live.wait_for(lambda: len(gemini_live.connections) == 2)
     resumed = gemini_live.current.setup["sessionResumption"]
     assert resumed["handle"].startswith("handle-")
+    assert f"  T2: {offered.spoken}" in gemini_live.instructions_seen()  # the options go along
     result = await call.say("The second one")
     result.expect.contains_function_call(name="book_appointment")
     [stored] = await rows(db, Appointment, Appointment.customer_id == shop.ada)
