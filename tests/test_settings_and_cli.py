@@ -75,6 +75,43 @@ def test_gemini_factory_builds_offline_with_a_dummy_key():
     assert model.model == "gemini-test-model"
 
 
+def test_non_blocking_tools_are_refused_in_one_line():
+    """A deliberate GEMINI_TOOL_BEHAVIOR other than blocking stops start-up with one line
+    saying why: the model could promise a booking that does not exist yet."""
+    with pytest.raises(SettingsError) as refused:
+        load_settings(gemini_tool_behavior="non_blocking")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("invalid configuration: GEMINI_TOOL_BEHAVIOR: must be blocking")
+
+
+def test_vertex_ai_settings_name_what_is_missing(tmp_path):
+    """Vertex AI needs a project and a service account key file; each missing piece is named
+    in one line, and a complete set counts as the agent's Google setting."""
+    with pytest.raises(SettingsError, match="GOOGLE_CLOUD_PROJECT is required"):
+        load_settings(google_genai_use_vertexai=True)
+    with pytest.raises(SettingsError, match=r"GOOGLE_APPLICATION_CREDENTIALS .* is required"):
+        load_settings(google_genai_use_vertexai=True, google_cloud_project="clinic")
+    with pytest.raises(SettingsError, match="GOOGLE_APPLICATION_CREDENTIALS: no file at"):
+        load_settings(
+            google_genai_use_vertexai=True,
+            google_cloud_project="clinic",
+            google_application_credentials=str(tmp_path / "missing.json"),
+        )
+    key = tmp_path / "key.json"
+    key.write_text("{}")
+    vertex = load_settings(
+        livekit_url="wss://x",
+        livekit_api_key="k",
+        livekit_api_secret="s",
+        google_genai_use_vertexai=True,
+        google_cloud_project="clinic",
+        google_application_credentials=str(key),
+    )
+    assert agent_mode(vertex) is True
+    assert vertex.google_cloud_location == "us-central1"
+
+
 def test_logs_mask_phone_numbers_emails_and_tokens():
     """Log text keeps only the last two digits of a phone and hides emails and tokens."""
     masked = mask_text("call from +1 (234) 567-8900 ada@example.com bk_secretvalue123")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/booking.db"
@@ -49,7 +49,20 @@ class Settings(BaseSettings):
 
     agent_name: str = "booking-receptionist"
     agent_health_port: int = Field(default=8081, ge=0, le=65535)
-    gemini_model: str = "gemini-2.5-flash-native-audio-preview-12-2025"
+    gemini_model: str = "gemini-3.8-live"
+    # Every tool blocks the model until it answers: a non-blocking tool lets the model say
+    # "you're booked" before the booking exists. Kept as a setting only to refuse the other.
+    gemini_tool_behavior: str = "blocking"
+    # Vertex AI instead of an AI Studio key (Google Cloud's data-processing terms).
+    google_genai_use_vertexai: bool = False
+    google_cloud_project: str | None = None
+    google_cloud_location: str = "us-central1"
+    google_application_credentials: str | None = None
+    # Gemini's own detection of the caller's speech, tuned for 8 kHz phone lines.
+    speech_start_sensitivity: Literal["low", "high"] = "low"
+    speech_end_sensitivity: Literal["low", "high"] = "high"
+    speech_end_silence_ms: int = Field(default=700, ge=100, le=5000)
+    speech_prefix_padding_ms: int = Field(default=200, ge=0, le=2000)
     gemini_voice: str = "Puck"
     gemini_temperature: float = Field(default=0.6, ge=0.0, le=2.0)
     agent_language: str | None = None
@@ -68,6 +81,35 @@ class Settings(BaseSettings):
     def _notice_can_be_off(cls, value: str) -> str:
         # An empty variable means "default" here (env_ignore_empty), so "off" is how to skip it.
         return "" if value.strip().lower() in {"off", "none"} else value.strip()
+
+    @field_validator("gemini_tool_behavior")
+    @classmethod
+    def _tools_block(cls, value: str) -> str:
+        if value.strip().lower() != "blocking":
+            raise ValueError(
+                "must be blocking: with non-blocking tools the model may tell a caller they are "
+                "booked before the booking exists"
+            )
+        return "blocking"
+
+    @model_validator(mode="after")
+    def _vertex_complete(self) -> Settings:
+        if self.google_genai_use_vertexai:
+            if not self.google_cloud_project:
+                raise ValueError(
+                    "GOOGLE_CLOUD_PROJECT is required when GOOGLE_GENAI_USE_VERTEXAI is true"
+                )
+            if not self.google_application_credentials:
+                raise ValueError(
+                    "GOOGLE_APPLICATION_CREDENTIALS (a service account key file) is required "
+                    "when GOOGLE_GENAI_USE_VERTEXAI is true"
+                )
+            if not Path(self.google_application_credentials).is_file():
+                raise ValueError(
+                    f"GOOGLE_APPLICATION_CREDENTIALS: no file at "
+                    f"{self.google_application_credentials}"
+                )
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -93,7 +135,7 @@ class Settings(BaseSettings):
             "LIVEKIT_URL": bool(self.livekit_url),
             "LIVEKIT_API_KEY": self.livekit_api_key is not None,
             "LIVEKIT_API_SECRET": self.livekit_api_secret is not None,
-            "GOOGLE_API_KEY": self.google_api_key is not None,
+            "GOOGLE_API_KEY": self.google_api_key is not None or self.google_genai_use_vertexai,
         }
 
 
@@ -114,8 +156,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
-            problems.append(f"{name}: {error['msg']}")
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["loc"]:
+                problems.append(f"{str(error['loc'][0]).upper()}: {message}")
+            else:  # a rule over several settings names them itself
+                problems.append(message)
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
 
 

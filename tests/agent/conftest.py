@@ -25,7 +25,9 @@ from tests.conftest import NOW
 from tests.gemini_live.server import GeminiLiveStandIn, TestAuthority
 
 SHOP_NUMBER = "+12125550100"
-MODEL_PATHS = ["text", "gemini_live"]
+# The Live models a business may run: the default, and the 2.5 preview that stays selectable.
+LIVE_MODELS = {"3.8": "gemini-3.8-live", "2.5": "gemini-2.5-flash-native-audio-preview-12-2025"}
+MODEL_PATHS = ["text", *LIVE_MODELS]
 
 
 class ScriptedModel(Protocol):
@@ -71,6 +73,7 @@ def make_runtime(
     Gemini factory pointed at the stand-in."""
     if isinstance(model, GeminiLiveStandIn):
         os.environ["SSL_CERT_FILE"] = model.ca_file  # restored after each test
+        settings_overrides.setdefault("gemini_model", model.model)
         settings = test_settings(
             timeout,
             google_api_key="test-key",
@@ -109,10 +112,13 @@ def test_authority(tmp_path_factory: pytest.TempPathFactory) -> TestAuthority:
     return TestAuthority(str(tmp_path_factory.mktemp("tls")))
 
 
-@pytest.fixture
-async def gemini_live(test_authority: TestAuthority) -> AsyncIterator[GeminiLiveStandIn]:
-    """A local Gemini Live stand-in, stopped after the test."""
-    server = await GeminiLiveStandIn(test_authority).start()
+@pytest.fixture(params=list(LIVE_MODELS))
+async def gemini_live(
+    request: pytest.FixtureRequest, test_authority: TestAuthority
+) -> AsyncIterator[GeminiLiveStandIn]:
+    """A local Gemini Live stand-in, stopped after the test; each test runs with each Live
+    model configured."""
+    server = await GeminiLiveStandIn(test_authority, model=LIVE_MODELS[request.param]).start()
     yield server
     await server.stop()
 
@@ -133,7 +139,7 @@ async def new_model(
     async def make() -> ScriptedLLM | GeminiLiveStandIn:
         if model_path == "text":
             return ScriptedLLM()
-        server = await GeminiLiveStandIn(test_authority).start()
+        server = await GeminiLiveStandIn(test_authority, model=LIVE_MODELS[model_path]).start()
         servers.append(server)
         return server
 

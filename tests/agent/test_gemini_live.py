@@ -57,11 +57,40 @@ async def test_setup_declares_every_tool_within_geminis_limits(db, shop, gemini_
     await call.say("Hi")
     assert gemini_live.setup_problems == []
     setup = gemini_live.current.setup
-    assert setup["model"] == "models/gemini-2.5-flash-native-audio-preview-12-2025"
+    assert setup["model"] == f"models/{gemini_live.model}"
     assert set(declared(gemini_live)) == TOOLS
     assert declared(gemini_live)["check_availability"]["parameters"]["required"] == ["date"]
     assert "contextWindowCompression" in setup  # sessions are not cut at 15 minutes of audio
     assert gemini_live.current.headers.get("x-goog-api-key") == "test-key"
+    await call.hang_up()
+
+
+async def test_every_tool_is_declared_blocking(db, shop, gemini_live):
+    """On every model (3.8 would default to NON_BLOCKING) each tool is declared BLOCKING: the
+    model waits for a tool's answer before speaking, so it never says "booked" too soon."""
+    call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900")
+    gemini_live.add("Hello.")
+    await call.say("Hi")
+    assert {d.get("behavior") for d in declared(gemini_live).values()} == {"BLOCKING"}
+    await call.hang_up()
+
+
+async def test_reply_instructions_travel_as_each_model_expects(db, shop, gemini_live):
+    """The greeting request (and every instructed reply) is one user turn wrapped in
+    <instructions> on 3.8, and a model turn followed by a "." user turn on 2.5."""
+    gemini_live.add("Hello Ada.")
+    call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900", greet=True)
+    await gemini_live.wait_for_request()
+    [greeting] = [f for f in gemini_live.frames("clientContent") if f.get("turnComplete")]
+    turns = [(t["role"], t["parts"][0]["text"]) for t in greeting["turns"]]
+    if "3.8" in gemini_live.model:
+        [(role, text)] = turns
+        assert role == "user" and text.startswith("<instructions>")
+        assert "Greet Ada by name" in text and text.rstrip().endswith("</instructions>")
+    else:
+        [(model_role, text), (user_role, placeholder)] = turns
+        assert (model_role, user_role, placeholder) == ("model", "user", ".")
+        assert "Greet Ada by name" in text
     await call.hang_up()
 
 

@@ -92,10 +92,12 @@ class GeminiLiveStandIn:
         self,
         authority: TestAuthority,
         *,
+        model: str = "gemini-3.8-live",
         reply_audio_seconds: float = 0.05,
         give_handles: bool = True,
     ) -> None:
         self.authority = authority
+        self.model = model  # the model the client under test is configured with
         self.script: list[Step] = []
         self.connections: list[Connection] = []
         self.refuse_setups = 0  # close the next N connections with 1011 before setupComplete

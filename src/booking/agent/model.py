@@ -194,24 +194,68 @@ class _WatchedSession:
         await self._session.close()
 
 
-def gemini_factory(settings: Settings) -> ModelFactory:
-    """A factory building a Gemini Live `RealtimeModel` from the settings (offline-safe)."""
-    if settings.google_api_key is None:
+def speech_detection(settings: Settings) -> types.RealtimeInputConfig:
+    """Gemini's detection of the caller's speech, tuned for phone lines: a low start
+    sensitivity so line hiss and breaths are not taken for words, and a short silence (with
+    a high end sensitivity) so the reply starts soon after the caller stops."""
+    start = {
+        "low": types.StartSensitivity.START_SENSITIVITY_LOW,
+        "high": types.StartSensitivity.START_SENSITIVITY_HIGH,
+    }[settings.speech_start_sensitivity]
+    end = {
+        "low": types.EndSensitivity.END_SENSITIVITY_LOW,
+        "high": types.EndSensitivity.END_SENSITIVITY_HIGH,
+    }[settings.speech_end_sensitivity]
+    return types.RealtimeInputConfig(
+        automatic_activity_detection=types.AutomaticActivityDetection(
+            start_of_speech_sensitivity=start,
+            end_of_speech_sensitivity=end,
+            silence_duration_ms=settings.speech_end_silence_ms,
+            prefix_padding_ms=settings.speech_prefix_padding_ms,
+        )
+    )
+
+
+def vertex_credentials(settings: Settings) -> Any:
+    """The service account key named by GOOGLE_APPLICATION_CREDENTIALS."""
+    from google.oauth2 import service_account
+
+    return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+        settings.google_application_credentials,
+        scopes=["https://www.googleapis.com/auth/cloud-platform"],
+    )
+
+
+def gemini_factory(settings: Settings, *, credentials: Any = None) -> ModelFactory:
+    """A factory building the Gemini Live model from the settings (offline-safe): the AI
+    Studio key, or Vertex AI with a service account (`credentials` lets tests pass their own)."""
+    options: dict[str, Any] = {}
+    if settings.google_genai_use_vertexai:
+        options.update(
+            vertexai=True,
+            project=settings.google_cloud_project,
+            location=settings.google_cloud_location,
+            credentials=credentials or vertex_credentials(settings),
+        )
+    elif settings.google_api_key is None:
         raise ValueError("GOOGLE_API_KEY is required for the phone agent")
-    api_key = settings.google_api_key.get_secret_value()
+    else:
+        options.update(vertexai=False, api_key=settings.google_api_key.get_secret_value())
+    if settings.agent_language:
+        options["language"] = settings.agent_language
+    if settings.gemini_base_url:
+        options["http_options"] = types.HttpOptions(base_url=settings.gemini_base_url)
 
     def build() -> CallRealtimeModel:
-        options: dict[str, Any] = {}
-        if settings.agent_language:
-            options["language"] = settings.agent_language
-        if settings.gemini_base_url:
-            options["http_options"] = types.HttpOptions(base_url=settings.gemini_base_url)
         return CallRealtimeModel(
             model=settings.gemini_model,
             voice=settings.gemini_voice,
             temperature=settings.gemini_temperature,
-            api_key=api_key,
             context_window_compression=context_compression(),
+            realtime_input_config=speech_detection(settings),
+            # Every model, and the plugin's default for 3.8 is NON_BLOCKING: the model would
+            # keep talking while a booking is written, and may say "booked" before it is.
+            tool_behavior=types.Behavior.BLOCKING,
             **options,
         )
 
