@@ -98,6 +98,10 @@ class GeminiLiveStandIn:
     ) -> None:
         self.authority = authority
         self.model = model  # the model the client under test is configured with
+        # When set, a setup for any other model is refused with 1008, as Gemini refuses a
+        # model name it does not serve.
+        self.known_models: set[str] | None = None
+        self.refused_models: list[str] = []
         self.script: list[Step] = []
         self.connections: list[Connection] = []
         self.refuse_setups = 0  # close the next N connections with 1011 before setupComplete
@@ -245,6 +249,12 @@ class GeminiLiveStandIn:
             setup=setup,
             socket=socket,
         )
+        model = str(setup.get("model", "")).rsplit("/", 1)[-1]
+        if self.known_models is not None and model not in self.known_models:
+            self.refused_models.append(model)
+            await self._notify()
+            await socket.close(1008, f"models/{model} is not found for API version v1alpha"[:120])
+            return
         problems = declaration_problems(setup)
         if problems:
             self.setup_problems += problems
