@@ -20,6 +20,7 @@ from booking.agent.recorder import CallRecorder
 from booking.agent.state import CallState
 from booking.config import Settings, load_settings
 from booking.db import Database
+from tests.agent.promises import audit_promises
 from tests.agent.scripted import ScriptedLLM, Step
 from tests.conftest import NOW
 from tests.gemini_live.server import GeminiLiveStandIn, TestAuthority
@@ -162,3 +163,4 @@ async def phone(db: Database, new_model: Any) -> AsyncIterator[Callable[..., Any
     yield _start
     for call in started:
         await call.hang_up()
+        await audit_promises(db, call.state.call_id)  # what the caller was told is a row

@@ -20,7 +20,9 @@ from booking.agent.receptionist import Receptionist
 from booking.models import Appointment, AppointmentStatus, Call, CallOutcome, ToolCall
 from booking.services import appointments
 from tests.agent.conftest import SHOP_NUMBER, make_runtime, start_call
+from tests.agent.promises import audit_promises
 from tests.agent.scripted import tool
+from tests.conftest import NOW
 from tests.gemini_live.server import GeminiLiveStandIn
 
 TOOLS = {
@@ -212,10 +214,13 @@ async def test_two_function_calls_in_one_tool_call_are_both_answered(db, shop, g
     await call.hang_up()
 
 
-async def test_a_cancelled_booking_call_is_never_half_made(db, shop, gemini_live, monkeypatch):
-    """Gemini cancels a booking tool call while it is writing (the caller barged in): the
-    write finishes as one transaction, is logged, and its answer still reaches Gemini, so the
-    booking stands and the model can say so."""
+async def test_a_booking_the_caller_spoke_over_stands_and_the_model_learns_it(
+    db, shop, gemini_live, monkeypatch
+):
+    """Gemini takes back a booking call while it writes (the caller spoke over it) and
+    ignores its result: the write finishes as one transaction and is logged, the model's
+    context gets a note of the booking (no reply asked), and when the caller asks again
+    nothing is booked twice; what the caller was told matches the rows."""
     real_book = appointments.book
     writing = asyncio.Event()
 
@@ -230,23 +235,91 @@ async def test_a_cancelled_booking_call_is_never_half_made(db, shop, gemini_live
         tool("check_availability", date="2026-12-01", staff="Sam"),
         "I have 9 AM.",
         tool("book_appointment", option_id="T1"),
-        "You're booked.",
+        "Yes, you're booked for 9 AM on Tuesday.",
     )
     await call.say("Tuesday with Sam")
     booking = asyncio.create_task(call.say("9 AM please"))
     await asyncio.wait_for(writing.wait(), 5)
     [booking_call] = gemini_live.sent("toolCall")[-1]["functionCalls"]
     await gemini_live.cancel_tool_calls([booking_call["id"]])
-    await asyncio.wait_for(booking, 10)
-    answer = await gemini_live.wait_for(
-        lambda: [r for r in gemini_live.tool_responses() if r["id"] == booking_call["id"]]
+    note = await gemini_live.wait_for(
+        lambda: [
+            turn
+            for f in gemini_live.frames("clientContent")
+            if not f.get("turnComplete")
+            for turn in f["turns"]
+            if "spoke over my book_appointment call" in turn["parts"][0]["text"]
+        ]
     )
-    assert answer[0]["response"]["output"].startswith("Booked: Tuesday the 1st of December")
+    assert "Booked: Tuesday the 1st of December at 9 AM with Sam" in note[0]["parts"][0]["text"]
+    # Gemini answers the caller's new words on its own; the model now knows the booking.
+    await gemini_live.hear("Sorry, did that go through?")
+    await gemini_live.speak("Yes, you're booked for 9 AM on Tuesday.")
+    await asyncio.wait_for(booking, 10)
     stored = await rows(db, Appointment, Appointment.customer_id == shop.ada)
     assert [a.status for a in stored] == [AppointmentStatus.BOOKED]
     logged = await rows(db, ToolCall, ToolCall.name == "book_appointment")
     assert [t.error for t in logged] == [None]
     await call.hang_up()
+    await audit_promises(db, call.state.call_id)
+
+
+async def test_a_failed_booking_the_caller_spoke_over_is_not_claimed(
+    db, shop, gemini_live, monkeypatch
+):
+    """The same, when the time was taken meanwhile: nothing is stored, and the model's note
+    says it did not go through, so it cannot tell the caller they are booked."""
+    from booking.services import customers
+
+    call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900")
+    gemini_live.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have 9 AM.",
+        tool("book_appointment", option_id="T1", after=0.2),
+    )
+    await call.say("Tuesday with Sam")
+    taken = call.state.options["T1"]
+    rival = await customers.create_customer(db, shop.business_id, phone="+12125550166", name="Eve")
+    await appointments.book(
+        db,
+        appointments.BookingRequest(
+            business_id=shop.business_id,
+            customer_id=rival.id,
+            staff_id=taken.staff_id,
+            local_date=taken.local_date,
+            local_time=taken.local_time,
+            duration_minutes=30,
+        ),
+        now=NOW,
+    )
+    real_book = appointments.book
+    writing = asyncio.Event()
+
+    async def slow_book(*args: Any, **kwargs: Any) -> Any:
+        writing.set()
+        await asyncio.sleep(0.3)
+        return await real_book(*args, **kwargs)
+
+    monkeypatch.setattr(appointments, "book", slow_book)
+    booking = asyncio.create_task(call.say("9 AM please"))
+    await asyncio.wait_for(writing.wait(), 5)
+    [booking_call] = gemini_live.sent("toolCall")[-1]["functionCalls"]
+    await gemini_live.cancel_tool_calls([booking_call["id"]])
+    note = await gemini_live.wait_for(
+        lambda: [
+            turn["parts"][0]["text"]
+            for f in gemini_live.frames("clientContent")
+            for turn in f["turns"]
+            if "spoke over my book_appointment call" in turn["parts"][0]["text"]
+        ]
+    )
+    assert "It did not go through" in note[0] and "was just taken" in note[0]
+    await gemini_live.hear("Hello?")
+    await gemini_live.speak("Sorry, 9 AM was just taken. I have 1 PM instead.")
+    await asyncio.wait_for(booking, 10)
+    await call.hang_up()
+    assert await rows(db, Appointment, Appointment.customer_id == shop.ada) == []
+    await audit_promises(db, call.state.call_id)
 
 
 async def test_go_away_mid_call_resumes_and_the_call_books(db, shop, gemini_live):

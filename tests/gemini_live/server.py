@@ -102,6 +102,7 @@ class GeminiLiveStandIn:
         # model name it does not serve.
         self.known_models: set[str] | None = None
         self.refused_models: list[str] = []
+        self.cancelled_ids: set[str] = set()
         self.script: list[Step] = []
         self.connections: list[Connection] = []
         self.refuse_setups = 0  # close the next N connections with 1011 before setupComplete
@@ -283,9 +284,12 @@ class GeminiLiveStandIn:
         if (content := frame.get("clientContent")) and content.get("turnComplete"):
             self._play_next(connection)
         elif response := frame.get("toolResponse"):
+            # A response to a call the model took back is ignored, as Gemini ignores it.
+            answered = {r.get("id") for r in response.get("functionResponses", [])}
+            if not answered - self.cancelled_ids:
+                return
             waiting = self._pending_calls.get(connection.number, set())
-            for answered in response.get("functionResponses", []):
-                waiting.discard(answered.get("id"))
+            waiting -= answered
             if not waiting:
                 self._play_next(connection)
 
@@ -361,7 +365,10 @@ class GeminiLiveStandIn:
         return play
 
     async def cancel_tool_calls(self, ids: list[str]) -> None:
-        """Tell the client the model no longer wants these calls (as after a barge-in)."""
+        """Take these calls back, as Gemini does when the caller speaks over a blocking call:
+        the client is told, and their responses will be ignored."""
+        self.cancelled_ids.update(ids)
+        self._pending_calls.get(self.current.number, set()).difference_update(ids)
         await self._send(self.current, {"toolCallCancellation": {"ids": ids}})
 
     async def _send(self, connection: Connection, message: dict[str, Any]) -> None:

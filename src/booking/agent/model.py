@@ -62,6 +62,9 @@ class CallRealtimeModel(google.realtime.RealtimeModel):
         # reads it.
         self.awaiting_since: float | None = None
         self._live_session: Any = None
+        # Tool calls Gemini took back (the caller spoke over a blocking call): their results
+        # may never be read by the model, so the tools tell it another way.
+        self.cancelled_calls: set[str] = set()
         self._connected = asyncio.Event()
 
     def expect_reply(self) -> None:
@@ -182,6 +185,8 @@ class _WatchedSession:
                 )
             ):
                 self._model.heard_reply()
+            if message.tool_call_cancellation:
+                self._model.cancelled_calls.update(message.tool_call_cancellation.ids or [])
             elif content is not None and (
                 content.input_transcription and content.input_transcription.text
             ):

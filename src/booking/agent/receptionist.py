@@ -17,6 +17,7 @@ from typing import Any, Literal
 from livekit.agents import Agent, RunContext, StopResponse, ToolError
 
 from booking import errors, metrics
+from booking.agent.model import CallRealtimeModel
 from booking.agent.prompts import build_instructions, greeting_instructions
 from booking.agent.sentences import sentence_for
 from booking.agent.speech import spoken_date, spoken_slot
@@ -124,6 +125,24 @@ class Receptionist(Agent):
             )
         except Exception:  # the call log must never break the call
             log.warning("could not record tool call", tool=name, call_id=self.state.call_id)
+
+    async def tell_model_after_cancel(self, context: RunContext[CallState], outcome: str) -> None:
+        """Gemini took this tool call back while it ran (the caller spoke over it) and may
+        ignore its result. What happened (a booking that stood, or one that failed) is then
+        added to the model's context as a note, without asking for a reply, so it neither
+        books again nor tells the caller it failed. The recap carries a booking to any new
+        connection too."""
+        model = self.session.llm
+        call = context.function_call
+        if not isinstance(model, CallRealtimeModel) or call.call_id not in model.cancelled_calls:
+            return
+        note = f"(Note: the caller spoke over my {call.name} call; it finished anyway: {outcome})"
+        try:
+            chat_ctx = self.chat_ctx.copy()
+            chat_ctx.add_message(role="assistant", content=note)
+            await self.update_chat_ctx(chat_ctx)
+        except Exception:
+            log.warning("could not tell the model", tool=call.name, call_id=self.state.call_id)
 
     def _require_customer(self) -> int:
         if self.state.customer is None:

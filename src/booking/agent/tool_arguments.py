@@ -36,7 +36,8 @@ _KINDS = {
 
 
 class ToolLog(Protocol):
-    """What a tool's owner offers for writing a refused call to the call log."""
+    """What a tool's owner offers: writing a refused call to the call log, and a word to the
+    model about a call it took back."""
 
     async def log_tool_call(
         self,
@@ -46,6 +47,8 @@ class ToolLog(Protocol):
         error: str | None,
         latency_ms: float,
     ) -> None: ...
+
+    async def tell_model_after_cancel(self, context: RunContext[Any], outcome: str) -> None: ...
 
 
 ToolMethod = Callable[Concatenate[Any, RunContext[Any], ...], Awaitable[Any]]
@@ -73,7 +76,14 @@ def checked_tool(method: ToolMethod) -> Any:
             metrics.TOOL_LATENCY.labels(tool=name).observe(elapsed)
             await self.log_tool_call(name, dict(raw_arguments), None, sentence, elapsed * 1000)
             raise ToolError(sentence) from None
-        return await method(self, context, **checked)
+        try:
+            result = await method(self, context, **checked)
+        except ToolError as exc:
+            await self.tell_model_after_cancel(context, f"It did not go through: {exc.message}")
+            raise
+        if isinstance(result, str):
+            await self.tell_model_after_cancel(context, result)
+        return result
 
     # Not functools.wraps: LiveKit must see `run`'s own (raw) signature, not the typed one.
     run.__name__, run.__qualname__, run.__doc__ = name, method.__qualname__, method.__doc__
