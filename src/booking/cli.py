@@ -1,5 +1,5 @@
 """The `booking` command: serve, migrate, seed-demo, create-business, create-token, backup,
-restore."""
+restore, doctor."""
 
 from __future__ import annotations
 
@@ -196,6 +196,13 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="put a backup in place of the SQLite database (stop serving first)"
     )
     restore.add_argument("path", help="the backup file to restore")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the set-up end to end: settings, database, numbers, LiveKit, Gemini, webhooks",
+    )
+    doctor.add_argument(
+        "--json", action="store_true", help="print a JSON list of {check, ok, detail, advice}"
+    )
     return parser
 
 
@@ -214,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "doctor":  # it loads the settings itself: a bad one is one of its lines
+        from booking.doctor import main as doctor
+
+        return doctor(as_json=args.json)
     from booking.config import SettingsError, get_settings
     from booking.errors import BookingError
     from booking.logging import configure_logging

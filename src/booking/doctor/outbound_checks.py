@@ -1,0 +1,76 @@
+"""What leaves the process: each active webhook's receiver answers a TCP connection; email
+has no settings yet."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+from booking.db import Database
+from booking.doctor.result import CheckResult, failed, passed, skipped
+from booking.errors import InvalidInput
+from booking.services import webhooks
+from booking.services.businesses import BusinessInfo
+
+CONNECT_WAIT_SECONDS = 3.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+async def active_webhook_urls(db: Database, businesses: list[BusinessInfo]) -> list[str]:
+    """The URLs of every business's active subscriptions, each once."""
+    urls: list[str] = []
+    for business in businesses:
+        for subscription in await webhooks.list_subscriptions(db, business.id):
+            if subscription.active and subscription.url not in urls:
+                urls.append(subscription.url)
+    return urls
+
+
+def host_of(url: str) -> str:
+    """Host and port only: a URL's path, query or user part may carry a secret."""
+    parsed = urlparse(url)
+    host = parsed.hostname or "?"
+    return f"{host}:{parsed.port}" if parsed.port else host
+
+
+async def reach(url: str, within: float = CONNECT_WAIT_SECONDS) -> str | None:
+    """None when the URL passes the product's outbound check and its host takes a TCP
+    connection; otherwise why not (naming the host only)."""
+    try:
+        webhooks._check_url(url)  # the check a subscription passed when it was created
+    except InvalidInput as exc:
+        return f"{host_of(url)}: {exc.reason}"
+    parsed = urlparse(url)
+    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    try:
+        async with asyncio.timeout(within):
+            _, writer = await asyncio.open_connection(parsed.hostname, port)
+    except TimeoutError:
+        return f"{host_of(url)}: no answer within {within:g} s"
+    except OSError as exc:
+        return f"{host_of(url)}: {exc.strerror or type(exc).__name__}"
+    writer.close()
+    await writer.wait_closed()
+    return None
+
+
+async def check_webhooks(db: Database, businesses: list[BusinessInfo] | None) -> CheckResult:
+    """Deliveries to a receiver that cannot be reached pile up as retries, then fail."""
+    if businesses is None:
+        return skipped("webhooks", "the database is not usable: not checked")
+    urls = await active_webhook_urls(db, businesses)
+    if not urls:
+        return skipped("webhooks", "no webhook subscription")
+    problems = [p for p in await asyncio.gather(*(reach(url) for url in urls)) if p]
+    if problems:
+        return failed(
+            "webhooks",
+            "cannot reach " + "; ".join(problems),
+            "start the receiver or fix its address (DELETE /api/webhooks/{id}, then POST a new "
+            "one); its deliveries wait and retry meanwhile",
+        )
+    return passed("webhooks", f"{len(urls)} receiver(s) take connections")
+
+
+def check_smtp() -> CheckResult:
+    return skipped("smtp", "no SMTP configured")
