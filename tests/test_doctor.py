@@ -365,3 +365,39 @@ def test_lines_are_coloured_only_when_asked():
     ]
     assert "\033[31mFAIL\033[0m" in report.as_lines(results, colour=True)
     assert report.exit_code(results) == 1
+
+
+def test_geminis_refusals_become_advice():
+    """Gemini's close codes name what to change: 1007 the tool declarations, 1008 with an API
+    key message (or an HTTP 401/403 at the handshake) the credentials, 1011 a retry."""
+    from google.genai.errors import APIError
+    from websockets.datastructures import Headers
+    from websockets.exceptions import InvalidStatus
+    from websockets.http11 import Response
+
+    from booking.doctor.gemini_check import classify
+
+    settings = load_settings(google_api_key="k")
+    tools = classify(APIError(1007, "Invalid function declarations: x", None), settings)
+    assert tools.detail == (
+        "Gemini refused the session's tool declarations (1007: Invalid function declarations: x)"
+    )
+    key = classify(
+        APIError(1008, "API key not valid. Please pass a valid API key.", None), settings
+    )
+    assert "GOOGLE_API_KEY" in key.advice
+    handshake = InvalidStatus(Response(403, "Forbidden", Headers()))
+    assert "GOOGLE_API_KEY" in classify(handshake, settings).advice
+    busy = classify(APIError(1011, "The service is currently unavailable.", None), settings)
+    assert "run the doctor again" in busy.advice
+
+
+async def test_unreachable_gemini_is_red(
+    database_url: str, shop: Shop, livekit: LiveKitApiStandIn, gemini: GeminiLiveStandIn
+):
+    """Nothing answers at Gemini's address: a red `gemini` line says it cannot be reached."""
+    env = agent_env(livekit, gemini)
+    await gemini.stop()
+    results = await run_doctor(loader(database_url, env))
+    assert failures(results) == {"gemini"}
+    assert by_check(results)["gemini"].detail.startswith("cannot reach Gemini Live")

@@ -64,6 +64,8 @@ async def check_gemini(
     try:
         await session.start(receptionist)
         answered = await _wait(model, refusal, within)
+    except Exception as exc:  # the session could not even start: report it as a refusal
+        refusal.error, answered = refusal.error or exc, False
     finally:
         await session.aclose()
     if answered:
@@ -177,13 +179,22 @@ def _code_of(error: BaseException) -> int | None:
     return None
 
 
+def _reason(error: BaseException) -> str:
+    """The server's close reason (google-genai keeps it as `details`), else the message."""
+    for link in _chain(error):
+        details = getattr(link, "details", None)
+        if isinstance(details, str) and details:
+            return details[:300]
+    return (str(error) or type(error).__name__)[:300]
+
+
 def _credentials(settings: Settings) -> str:
     return VERTEX_ADVICE if settings.google_genai_use_vertexai else KEY_ADVICE
 
 
 def classify(error: BaseException, settings: Settings) -> CheckResult:
     """Turn Gemini's refusal into what to change: the model name, the key, or nothing of ours."""
-    code, reason = _code_of(error), str(error)[:300]
+    code, reason = _code_of(error), _reason(error)
     key_refused = "api key" in reason.lower() or "permission" in reason.lower()
     if code in (401, 403) or (code == 1008 and key_refused):
         detail = f"Gemini refused the credentials ({reason})"
@@ -200,6 +211,13 @@ def classify(error: BaseException, settings: Settings) -> CheckResult:
             f"Gemini refused the session's tool declarations (1007: {reason})",
             f"this version's tools do not suit {settings.gemini_model!r}: use {SERVED_MODEL} "
             "(tested), or report it with this line",
+        )
+    if code is None and any(isinstance(link, OSError) for link in _chain(error)):
+        return failed(
+            "gemini",
+            f"cannot reach Gemini Live ({reason})",
+            "check that this machine reaches Google (generativelanguage.googleapis.com, or "
+            "Vertex AI) through any firewall or proxy",
         )
     return failed(
         "gemini",

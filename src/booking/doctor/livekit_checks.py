@@ -31,7 +31,11 @@ class SipSetup:
 
 
 def _host(url: str) -> str:
-    return urlparse(url).netloc or url
+    """Host and port only, never a user part."""
+    parsed = urlparse(url)
+    if parsed.hostname is None:
+        return "?"
+    return f"{parsed.hostname}:{parsed.port}" if parsed.port else parsed.hostname
 
 
 async def read_sip_setup(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -81,5 +82,6 @@ def main(*, as_json: bool = False) -> int:
     if as_json:
         print(report.as_json(results))
     else:
-        print(report.as_lines(results, colour=sys.stdout.isatty()))
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        print(report.as_lines(results, colour=colour))
     return report.exit_code(results)
