@@ -7,12 +7,20 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from booking.api.schemas import AppointmentOut, Body, CustomerOut, DateText, Id, TimeText
+from booking.api.schemas import (
+    AppointmentOut,
+    Body,
+    CustomerOut,
+    DateText,
+    Id,
+    Label,
+    Name,
+    TimeText,
+)
 from booking.services.businesses import BusinessInfo, ClosureInfo
 from booking.services.staff import OverrideInfo, ServiceInfo, StaffInfo
 
 T = TypeVar("T")
-Name = Annotated[str, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(min_length=1, max_length=40)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -71,7 +79,7 @@ class BusinessUpdate(Body):
 class ClosureIn(Body):
     starts_on: date
     ends_on: date | None = None
-    reason: Annotated[str, Field(max_length=200)] = ""
+    reason: Label = ""
 
 
 class ClosureOut(BaseModel):
@@ -181,7 +189,7 @@ class ServicesOfStaff(Body):
 class OverrideIn(Body):
     date: date
     intervals: Annotated[list[IntervalIn], Field(max_length=12)] = []
-    reason: Annotated[str, Field(max_length=200)] = ""
+    reason: Label = ""
 
 
 class OverrideOut(BaseModel):

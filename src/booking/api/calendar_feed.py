@@ -3,6 +3,7 @@ headers), and the token-guarded routes that show the feed's URL and rotate its k
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -89,6 +90,12 @@ def _wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
     return local
 
 
+def one_line(text: str) -> str:
+    """Stored names are checked on the way in, but a feed must never fail on one that got
+    past: control characters become spaces (icalendar refuses line breaks in a value)."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def _event(item: FeedEvent, zone: ZoneInfo) -> Event:
     from icalendar import Event
 
@@ -99,8 +106,8 @@ def _event(item: FeedEvent, zone: ZoneInfo) -> Event:
     event.add("last-modified", item.updated_at)
     event.add("dtstart", _wall_time(item.starts_at, zone))
     event.add("dtend", _wall_time(item.ends_at, zone))
-    what = item.service_name or "Appointment"
-    who = item.customer_first_name
+    what = one_line(item.service_name or "Appointment")
+    who = one_line(item.customer_first_name or "")
     event.add("summary", f"{what} – {who}" if who else what)
     event.add("status", "CONFIRMED")
     return event
@@ -115,7 +122,7 @@ def render_feed(feed: StaffFeed, current: datetime) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{feed.staff_name} ({feed.business_name})")
+    calendar.add("x-wr-calname", one_line(f"{feed.staff_name} ({feed.business_name})"))
     calendar.add("x-wr-timezone", feed.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))

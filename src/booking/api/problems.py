@@ -21,6 +21,9 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_422_UNPROCESSABLE_E
 from pydantic import BaseModel
 
 from booking import errors
+from booking.logging import get_logger
+
+log = get_logger(__name__)
 
 TYPE_BASE = "https://booking.invalid/problems/"
 
@@ -98,6 +101,28 @@ def http_to_problem(exc: HTTPException) -> ProblemDetailsException:
     )
 
 
+def too_deep_to_problem(exc: RecursionError) -> ProblemDetailsException:
+    """A body nested too deep for the parser is a body that does not parse."""
+    return ProblemDetailsException(
+        status_code=HTTP_400_BAD_REQUEST,
+        title="Malformed request",
+        detail="the body is nested too deeply to read",
+        type_=TYPE_BASE + "malformed",
+    )
+
+
+def unexpected_to_problem(exc: Exception) -> ProblemDetailsException:
+    """A failure nobody planned for: logged with its traceback, answered with a problem body
+    that reveals nothing of it."""
+    log.error("unhandled error answering a request", exc_info=exc)
+    return ProblemDetailsException(
+        status_code=500,
+        title="Internal server error",
+        detail="something went wrong on our side; it has been logged",
+        type_=TYPE_BASE + "internal",
+    )
+
+
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -118,6 +143,8 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 errors.BookingError: booking_error_to_problem,
                 HTTPException: http_to_problem,
                 ValidationException: validation_to_problem,
+                RecursionError: too_deep_to_problem,
+                Exception: unexpected_to_problem,
             }
         )
     )

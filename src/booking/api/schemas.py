@@ -3,10 +3,11 @@ one is reported under its own field name."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from booking.models import MAX_ID
 from booking.services.appointments import AppointmentInfo
@@ -22,6 +23,18 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     return isinstance(value, list) and any(_has_nul(item) for item in value)
+
+
+def no_control_characters(value: str) -> str:
+    """Names and short labels are one line of printable text: a line break or another control
+    character would break the calendar feed and the spoken sentences built from them."""
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValueError("must not contain control characters such as line breaks or tabs")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_control_characters)]
+Label = Annotated[str, Field(max_length=200), AfterValidator(no_control_characters)]
 
 
 class Body(BaseModel):
@@ -44,7 +57,7 @@ class CustomerLookup(Body):
 class CustomerCreate(Body):
     business_id: Id
     phone: Annotated[str, Field(min_length=1, max_length=40)]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     email: Annotated[str | None, Field(max_length=320)] = None
     notes: Annotated[str, Field(max_length=2000)] = ""
 

@@ -67,11 +67,22 @@ def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datet
     )
 
 
+# Dates a booking system can reason about: converting year 1 or 9999 to an instant in another
+# zone, or adding a day to it, overflows Python's calendar.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
 def parse_date(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput(field, f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise InvalidInput(
+            field, f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+        )
+    return parsed
 
 
 def parse_time(value: str, field: str) -> time:
