@@ -338,3 +338,34 @@ async def test_a_day_with_nothing_free_offers_the_nearest_times_after_it(db, sho
     assert [a.starts_at.astimezone(shop_zone()).isoformat() for a in stored] == [
         "2026-12-07T09:00:00-05:00"
     ]
+
+
+async def test_erasing_a_customer_blanks_the_call_they_made_with_a_withheld_number(db, shop, phone):
+    """A caller withholds their number, gives an existing customer's number by voice and books;
+    erasing that customer blanks the call's transcript and tool arguments too, though the call
+    row never carried their number or id."""
+    from booking.services.erasure import erase_customer
+    from tests.conftest import NOW
+
+    call = await phone(caller=None)
+    call.model.add(
+        tool("create_new_customer", name="Ada Lovelace", phone_number="234 567 8900"),
+        "Thanks Ada.",
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have 9 AM.",
+        tool("book_appointment", option_id="T1"),
+        "Booked.",
+    )
+    await call.say("I'm Ada Lovelace, my number is 234 567 8900, I have a heart condition")
+    await call.say("Tuesday with Sam")
+    await call.say("9 AM")
+    await call.hang_up()
+    [logged] = await rows(db, Call, Call.id == call.state.call_id)
+    assert logged.customer_id is None and logged.caller_number is None
+    assert any("heart condition" in turn["text"] for turn in logged.transcript)
+
+    await erase_customer(db, shop.business_id, shop.ada, now=NOW)
+    [erased] = await rows(db, Call, Call.id == call.state.call_id)
+    assert erased.transcript == []
+    tools = await rows(db, ToolCall, ToolCall.call_id == erased.id)
+    assert tools and all(t.arguments is None and t.result is None for t in tools)

@@ -1,6 +1,7 @@
 """Deleting a customer on request: everything that names them goes, in one transaction.
 
-Their record, their number and the transcripts and tool arguments of their calls, their
+Their record, their number and the transcripts and tool arguments of their calls (found by
+customer, by number, and through the appointments and messages they made), their
 messages and stored idempotency answers are removed; future appointments are cancelled and past
 ones kept without a name (the staff member's history stays true). Webhook deliveries that name
 them are kept (ids, event, status, attempts) with the name, number and message text blanked.
@@ -33,6 +34,26 @@ async def erase_customer(
     async with db.write() as session:
         customer = await load_customer(session, business_id, customer_id)
         phone = customer.phone
+        # Their calls, found before the links are cut: by customer and caller number, and also
+        # through the appointments and messages they made (a caller who withheld their number
+        # and gave it by voice is linked to the call only that way).
+        their_calls = select(Call.id).where(
+            Call.business_id == business_id,
+            or_(
+                Call.customer_id == customer_id,
+                Call.caller_number == phone,
+                Call.id.in_(
+                    select(Appointment.call_id).where(Appointment.customer_id == customer_id)
+                ),
+                Call.id.in_(
+                    select(Message.call_id).where(
+                        Message.business_id == business_id,
+                        or_(Message.customer_id == customer_id, Message.callback_number == phone),
+                    )
+                ),
+            ),
+        )
+        call_ids = list(await session.scalars(their_calls))
         await session.execute(
             update(Appointment)
             .where(
@@ -47,11 +68,6 @@ async def erase_customer(
             .where(Appointment.customer_id == customer_id)
             .values(customer_id=None, notes="")
         )
-        their_calls = select(Call.id).where(
-            Call.business_id == business_id,
-            or_(Call.customer_id == customer_id, Call.caller_number == phone),
-        )
-        call_ids = list(await session.scalars(their_calls))
         if call_ids:
             await session.execute(
                 update(ToolCall)
