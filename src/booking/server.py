@@ -20,7 +20,8 @@ from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
 from booking.migrate import schema_state
-from booking.services import calls, webhooks
+from booking.services import calls
+from booking.services.webhook_sender import Outbox, SendLimits
 
 if TYPE_CHECKING:
     import httpx
@@ -75,23 +76,31 @@ async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
         await asyncio.sleep(24 * 3600)
 
 
-def _webhook_client() -> httpx.AsyncClient:
+def _webhook_client(limits: SendLimits) -> httpx.AsyncClient:
     import httpx  # here, not at import: HTTP answers sooner at start-up
 
-    return httpx.AsyncClient(follow_redirects=False)
+    # As many connections as sends may run at once: none waits for the pool.
+    pool = httpx.Limits(max_connections=limits.total, max_keepalive_connections=limits.total)
+    return httpx.AsyncClient(follow_redirects=False, limits=pool)
 
 
 async def _deliver_webhooks_forever(db: Database, interval: float = 1.0) -> None:
-    """Send due webhook deliveries from the outbox; a receiver that is down is retried later."""
+    """Start due webhook deliveries every `interval` without waiting for slow receivers; a
+    receiver that is down is retried later."""
+    limits = SendLimits()
     # Importing httpx and loading the CA certificates take ~0.07 s: not on the event loop.
-    client = await asyncio.to_thread(_webhook_client)
+    client = await asyncio.to_thread(_webhook_client, limits)
     async with client:
-        while True:
-            try:
-                await webhooks.deliver_due(db, client)
-            except Exception:
-                log.warning("webhook delivery round failed; will retry")
-            await asyncio.sleep(interval)
+        outbox = Outbox(db, client, limits=limits)
+        try:
+            while True:
+                try:
+                    await outbox.start_due()
+                except Exception:
+                    log.warning("webhook delivery round failed; will retry")
+                await asyncio.sleep(interval)
+        finally:
+            await outbox.aclose()
 
 
 async def _housekeeping(db: Database, settings: Settings, http_listening: asyncio.Event) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from booking.db import Database
 from booking.models import Appointment, DeliveryStatus, WebhookDelivery
-from booking.services import appointments, calls, webhooks
+from booking.services import appointments, calls, webhook_sender
 from tests.conftest import NOW
 
 
@@ -93,7 +93,9 @@ async def test_booking_is_delivered_signed(client, db, shop, auth, receiver):
     booked = await book(client, auth, shop)
     assert booked.status_code == 201
     async with httpx.AsyncClient() as sender:
-        assert await webhooks.deliver_due(db, sender, now=NOW + timedelta(days=1)) == 1
+        assert (
+            await webhook_sender.deliver_due(db, sender, clock=lambda: NOW + timedelta(days=1)) == 1
+        )
     [(headers, body)] = receiver.received
     expected = "sha256=" + hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
     assert headers["X-Booking-Signature"] == expected
@@ -117,10 +119,13 @@ async def test_receiver_that_is_down_gets_the_event_once_back(client, db, shop, 
     )
     async with httpx.AsyncClient() as sender:
         first = NOW + timedelta(days=1)
-        assert await webhooks.deliver_due(db, sender, now=first) == 1
-        assert await webhooks.deliver_due(db, sender, now=first) == 0  # backing off
+        assert await webhook_sender.deliver_due(db, sender, clock=lambda: first) == 1
+        assert await webhook_sender.deliver_due(db, sender, clock=lambda: first) == 0  # backing off
         await receiver.start()
-        assert await webhooks.deliver_due(db, sender, now=first + timedelta(minutes=5)) == 1
+        assert (
+            await webhook_sender.deliver_due(db, sender, clock=lambda: first + timedelta(minutes=5))
+            == 1
+        )
     [(_, body)] = receiver.received
     assert json.loads(body)["data"]["body"] == "Please call back"
     [delivery] = (await client.get(f"/api/webhooks/{hook['id']}/deliveries", headers=auth)).json()
@@ -146,7 +151,8 @@ async def test_two_processes_running_the_outbox_at_once_send_each_delivery_once(
         async with httpx.AsyncClient() as one, httpx.AsyncClient() as two:
             due = NOW + timedelta(minutes=1)
             attempted = await asyncio.gather(
-                webhooks.deliver_due(db, one, now=due), webhooks.deliver_due(other, two, now=due)
+                webhook_sender.deliver_due(db, one, clock=lambda: due),
+                webhook_sender.deliver_due(other, two, clock=lambda: due),
             )
     finally:
         await other.dispose()
@@ -170,13 +176,14 @@ async def test_a_delivery_left_by_a_sender_that_died_is_sent_once_its_lease_ends
     async with db.read() as session:
         delivery_id = await session.scalar(select(WebhookDelivery.id))
     assert delivery_id is not None
-    assert await webhooks._lease(db, delivery_id, due)  # the sender then dies
+    lease = webhook_sender.SendLimits().lease_seconds
+    assert await webhook_sender.take_lease(db, delivery_id, due, lease)  # the sender then dies
     async with httpx.AsyncClient() as sender:
-        assert await webhooks.deliver_due(db, sender, now=due) == 0
-        later = due + timedelta(seconds=webhooks.LEASE_SECONDS - 1)
-        assert await webhooks.deliver_due(db, sender, now=later) == 0
-        expired = due + timedelta(seconds=webhooks.LEASE_SECONDS)
-        assert await webhooks.deliver_due(db, sender, now=expired) == 1
+        assert await webhook_sender.deliver_due(db, sender, clock=lambda: due) == 0
+        later = due + timedelta(seconds=lease - 1)
+        assert await webhook_sender.deliver_due(db, sender, clock=lambda: later) == 0
+        expired = due + timedelta(seconds=lease)
+        assert await webhook_sender.deliver_due(db, sender, clock=lambda: expired) == 1
     assert len(receiver.received) == 1
 
 
