@@ -13,6 +13,9 @@ instead of hopping to aiosqlite's thread for each one (docs/performance.md has t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -53,12 +56,33 @@ def _install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
             log.warning("SQLite could not use WAL; readers will wait for writers", mode=mode)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (an erased customer) are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def keep_private(database: Path) -> None:
+    """The database file readable by its owner alone, as backups are: it holds customers'
+    names, numbers and call transcripts. SQLite gives its -wal and -shm files the database's
+    own permissions; an existing file (made 0644 by an older version) is tightened too."""
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        with contextlib.suppress(OSError):  # not ours to change, or not there
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
+def checkpoint_wal(database: Path) -> None:
+    """Fold the write-ahead log into the database file and empty it, so what was just deleted
+    is not left readable in the log (blocking: call it in a thread)."""
+    with contextlib.closing(sqlite3.connect(database, timeout=5)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def make_engine(url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -> AsyncEngine:
@@ -68,6 +92,7 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -
         inline: dict[str, Any] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            keep_private(Path(path))
             if "?" not in url:  # URL options are aiosqlite's to read
                 inline["async_creator"] = inline_connector(path, busy_timeout_ms / 1000)
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **inline)
@@ -152,6 +177,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def forget_deleted(self) -> None:
+        """After deleting personal data: on a SQLite file, empty the write-ahead log, which
+        still holds the rows as they were (PostgreSQL reclaims dead rows by itself)."""
+        database = self.engine.url.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return
+        try:
+            await asyncio.to_thread(checkpoint_wal, Path(database))
+        except sqlite3.Error:
+            log.warning("could not empty the write-ahead log after an erasure")
 
 
 # Deadlock detected, serialization failure: the database aborted the transaction, and running it

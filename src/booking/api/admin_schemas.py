@@ -266,6 +266,7 @@ class AvailabilityOut(BaseModel):
     end_date: str
     duration_minutes: int
     slots: list[AvailabilitySlot]
+    next_after: str | None = None  # more slots follow: send it as `after` for the next page
 
 
 class AvailabilitySlot(BaseModel):

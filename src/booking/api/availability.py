@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -10,10 +10,14 @@ from litestar.params import Parameter
 
 from booking.api.admin_schemas import AvailabilityOut, AvailabilitySlot
 from booking.api.state import business_id, database, now
+from booking.errors import InvalidInput
 from booking.models import MAX_ID
 from booking.services import availability
 from booking.services.businesses import get_business
 from booking.services.localtime import parse_date
+
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 2000
 
 
 class AvailabilityController(Controller):
@@ -29,10 +33,15 @@ class AvailabilityController(Controller):
         staff_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         service_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         duration_minutes: Annotated[int | None, Parameter(ge=5, le=720)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        after: Annotated[str | None, Parameter(max_length=40)] = None,
     ) -> AvailabilityOut:
+        """At most `limit` slots per answer, earliest first; when there are more, `next_after`
+        is the `after` to send for the next page."""
         db, owner = database(request), business_id(request)
         first = parse_date(start_date, "start_date")
         last = parse_date(end_date, "end_date") if end_date else first
+        cursor = parse_cursor(after) if after else None
         slots = await availability.find_slots(
             db,
             owner,
@@ -43,6 +52,9 @@ class AvailabilityController(Controller):
             duration_minutes=duration_minutes,
             now=now(request),
         )
+        if cursor is not None:
+            slots = [s for s in slots if (s.starts_at, s.staff_id) > cursor]
+        page, more = slots[:limit], len(slots) > limit
         business = await get_business(db, owner)
         minutes = (
             int((slots[0].ends_at - slots[0].starts_at) / timedelta(minutes=1))
@@ -63,6 +75,20 @@ class AvailabilityController(Controller):
                     staff_id=s.staff_id,
                     staff_name=s.staff_name,
                 )
-                for s in slots
+                for s in page
             ],
+            next_after=cursor_of(page[-1]) if more else None,
         )
+
+
+def cursor_of(slot: availability.Slot) -> str:
+    """Where the next page starts: after this slot's instant and staff member."""
+    return f"{slot.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}.{slot.staff_id}"
+
+
+def parse_cursor(text: str) -> tuple[datetime, int]:
+    try:
+        instant, staff = text.split(".", 1)
+        return datetime.strptime(instant, "%Y%m%dT%H%MZ").replace(tzinfo=UTC), int(staff)
+    except ValueError:
+        raise InvalidInput("after", "must be the next_after of an earlier answer") from None

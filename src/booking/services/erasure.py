@@ -96,6 +96,7 @@ async def erase_customer(
             if scrubbed is not None:
                 delivery.payload = scrubbed  # a new dict, so the JSON column is written
         await session.delete(customer)
+    await db.forget_deleted()
 
 
 def _without_customer(
