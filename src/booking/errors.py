@@ -74,6 +74,20 @@ class TooLateToCancel(Conflict):
     code = "too_late_to_cancel"
 
 
+class StaleIdempotencyKey(Conflict):
+    """The key's first request made an appointment that has since been cancelled or moved:
+    replaying "booked" would promise something no row backs."""
+
+    code = "idempotency_key_stale"
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__(
+            f"the appointment made with this key ({appointment_id}) has since been cancelled "
+            "or moved; book again with a new key"
+        )
+        self.appointment_id = appointment_id
+
+
 class IdempotencyConflict(BookingError):
     code = "idempotency_key_reused"
 

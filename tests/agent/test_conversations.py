@@ -369,3 +369,34 @@ async def test_erasing_a_customer_blanks_the_call_they_made_with_a_withheld_numb
     assert erased.transcript == []
     tools = await rows(db, ToolCall, ToolCall.call_id == erased.id)
     assert tools and all(t.arguments is None and t.result is None for t in tools)
+
+
+async def test_booking_an_option_again_after_cancelling_it_books_anew(db, shop, phone):
+    """Book an offered time, cancel it, book the same option again in the same call: a new
+    appointment is made and named, never the cancelled one replayed as "Booked"."""
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have 9 AM.",
+        tool("book_appointment", option_id="T1"),
+        "Booked.",
+        lambda ctx: tool("cancel_appointment", appointment_id=_last_booked(call)),
+        "Cancelled.",
+        tool("book_appointment", option_id="T1"),
+        "Booked again.",
+    )
+    await call.say("Tuesday with Sam")
+    await call.say("9 AM")
+    first = _last_booked(call)
+    await call.say("Actually cancel that")
+    result = await call.say("No wait, book it after all")
+    output = next(e.item for e in result.events if e.type == "function_call_output")
+    assert not output.is_error, output.output
+    assert f"Appointment number {first}." not in output.output
+    booked = await rows(db, Appointment, Appointment.customer_id == shop.ada)
+    assert sorted(a.status for a in booked) == [AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED]
+
+
+def _last_booked(call) -> int:
+    booked = [e for e in call.state.events if e.startswith("Booked:")]
+    return int(booked[-1].split("Appointment number ")[1].split(".")[0])

@@ -363,26 +363,25 @@ class Receptionist(Agent):
                 )
             customer_id = self._require_customer()
             context.disallow_interruptions()
+            request = appointments.BookingRequest(
+                business_id=state.business.id,
+                customer_id=customer_id,
+                staff_id=option.staff_id,
+                service_id=option.service_id,
+                duration_minutes=None if option.service_id else option.duration_minutes,
+                local_date=option.local_date,
+                local_time=option.local_time,
+                source=AppointmentSource.PHONE,
+                call_id=state.call_id,
+            )
+            key = f"call-{state.call_id}-option-{option.id}"
             try:
-                booked = await self._service(
-                    appointments.book(
-                        state.db,
-                        appointments.BookingRequest(
-                            business_id=state.business.id,
-                            customer_id=customer_id,
-                            staff_id=option.staff_id,
-                            service_id=option.service_id,
-                            duration_minutes=None if option.service_id else option.duration_minutes,
-                            local_date=option.local_date,
-                            local_time=option.local_time,
-                            source=AppointmentSource.PHONE,
-                            call_id=state.call_id,
-                        ),
-                        idempotency_key=f"call-{state.call_id}-option-{option.id}",
-                        now=state.clock(),
-                    ),
-                    write=True,
-                )
+                try:
+                    booked = await self._book(request, key)
+                except errors.StaleIdempotencyKey as stale:
+                    # This option's booking was cancelled (or moved) since: a new booking,
+                    # under a key of its own, so a repeat of this request books once again.
+                    booked = await self._book(request, f"{key}-after-{stale.appointment_id}")
             except errors.SlotUnavailable:
                 state.options.pop(option.id, None)
                 alternatives = await self._alternatives(option)
@@ -399,6 +398,16 @@ class Receptionist(Agent):
             return answer
 
         return await self._run("book_appointment", {"option_id": option_id}, work)
+
+    async def _book(
+        self, request: appointments.BookingRequest, key: str
+    ) -> appointments.AppointmentInfo:
+        return await self._service(  # type: ignore[no-any-return]
+            appointments.book(
+                self.state.db, request, idempotency_key=key, now=self.state.clock()
+            ),
+            write=True,
+        )
 
     async def _alternatives(self, option: OfferedOption) -> str:
         """Fresh options on the same day (any staff member) after a time was taken."""

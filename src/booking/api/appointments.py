@@ -163,6 +163,10 @@ class AppointmentController(Controller):
         if status not in allowed:
             raise InvalidInput("status", "must be completed or no_show")
         marked = await appointments.set_status(
-            database(request), business_id(request), appointment_id, AppointmentStatus(status)
+            database(request),
+            business_id(request),
+            appointment_id,
+            AppointmentStatus(status),
+            now=now(request),
         )
         return AppointmentOut.of(marked)

@@ -28,6 +28,7 @@ from booking.errors import (
     NotFound,
     OutsideHours,
     SlotUnavailable,
+    StaleIdempotencyKey,
     TooLateToCancel,
     Unavailable,
 )
@@ -305,7 +306,7 @@ def _new_id(inserted: Result[Any]) -> int:
 
 
 async def _replay(
-    db: Database, business_id: int, key: str, request_fingerprint: str
+    db: Database, business_id: int, key: str, request: BookingRequest, request_fingerprint: str
 ) -> AppointmentInfo:
     async with db.read() as session:
         record = await idempotency.find(session, business_id, key)
@@ -316,7 +317,21 @@ async def _replay(
             raise Conflict("a request with this key is still being processed; retry shortly")
         business = await read_business(session, business_id)
         appointment = await _load(session, business_id, resource_id)
-        return await _info(session, appointment, business.zone)
+        return await _still_as_booked(session, appointment, business.zone, request)
+
+
+async def _still_as_booked(
+    session: AsyncSession, appointment: Appointment, zone: ZoneInfo, request: BookingRequest
+) -> AppointmentInfo:
+    """A repeat's answer, only while the appointment still stands as first answered."""
+    info = await _info(session, appointment, zone)
+    if (
+        info.status != AppointmentStatus.BOOKED
+        or info.local_date != request.local_date
+        or info.local_time != request.local_time
+    ):
+        raise StaleIdempotencyKey(appointment.id)
+    return info
 
 
 @_retry_when_aborted
@@ -346,7 +361,7 @@ async def book(
                     if resource_id is not None:
                         appointment = await _load(session, request.business_id, resource_id)
                         owner = await read_business(session, request.business_id)
-                        return await _info(session, appointment, owner.zone)
+                        return await _still_as_booked(session, appointment, owner.zone, request)
                 await idempotency.claim(
                     session, request.business_id, key, request_fingerprint, request.customer_id
                 )
@@ -412,7 +427,7 @@ async def book(
             metrics.REFUSALS.labels(source=request.source.value, reason="slot_unavailable").inc()
             raise SlotUnavailable() from None
         if key is not None and is_unique_on(exc, "idempotency_records"):
-            return await _replay(db, request.business_id, key, request_fingerprint)
+            return await _replay(db, request.business_id, key, request, request_fingerprint)
         raise
 
 
@@ -520,18 +535,53 @@ async def cancel(
         return cancelled
 
 
-async def set_status(
-    db: Database, business_id: int, appointment_id: int, status: AppointmentStatus
-) -> AppointmentInfo:
-    """Mark an appointment completed or no-show (or cancel it, without a cut-off)."""
-    if status == AppointmentStatus.BOOKED:
+# What an appointment may become. Cancelled is final: its time may be someone else's now.
+# Completed and no-show may be swapped, so an admin can correct which of the two it was.
+_NEXT_STATUS = {
+    AppointmentStatus.BOOKED: {
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+    },
+    AppointmentStatus.COMPLETED: {AppointmentStatus.NO_SHOW},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.COMPLETED},
+    AppointmentStatus.CANCELLED: set(),
+}
+_AFTER_THE_START = {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
+
+
+def check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:
+    """Refuse a status change the state machine does not allow, saying why."""
+    if to == AppointmentStatus.BOOKED:
         raise InvalidInput("status", "use move or book to make an appointment booked")
+    current = appointment.status
+    if to not in _NEXT_STATUS[current]:
+        raise Conflict(f"a {current.value} appointment cannot be marked {to.value}")
+    if to in _AFTER_THE_START and appointment.starts_at > now:
+        raise Conflict(f"an appointment can be marked {to.value} only once it has started")
+
+
+async def set_status(
+    db: Database,
+    business_id: int,
+    appointment_id: int,
+    status: AppointmentStatus,
+    *,
+    now: datetime | None = None,
+) -> AppointmentInfo:
+    """Mark an appointment completed or no-show (or cancel it, without a cut-off), as the
+    state machine allows."""
+    now = now or datetime.now(UTC)
     async with db.write() as session:
         business = await read_business(session, business_id)
         appointment = await _load(session, business_id, appointment_id, for_update=True)
+        check_transition(appointment, status, now)
         appointment.status = status
         await session.flush()
-        return await _info(session, appointment, business.zone)
+        changed = await _info(session, appointment, business.zone)
+        if status == AppointmentStatus.CANCELLED:
+            await _announce(session, "appointment.cancelled", changed, now)
+        return changed
 
 
 async def get_appointment(
