@@ -394,7 +394,10 @@ async def test_booking_an_option_again_after_cancelling_it_books_anew(db, shop, 
     assert not output.is_error, output.output
     assert f"Appointment number {first}." not in output.output
     booked = await rows(db, Appointment, Appointment.customer_id == shop.ada)
-    assert sorted(a.status for a in booked) == [AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED]
+    assert sorted(a.status for a in booked) == [
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.CANCELLED,
+    ]
 
 
 def _last_booked(call) -> int:

@@ -79,9 +79,7 @@ async def test_completed_and_no_show_only_once_it_has_started(client, db, shop, 
     assert stored.status == AppointmentStatus.COMPLETED
 
 
-async def test_a_key_whose_appointment_was_cancelled_is_not_replayed_as_booked(
-    client, shop, auth
-):
+async def test_a_key_whose_appointment_was_cancelled_is_not_replayed_as_booked(client, shop, auth):
     """Retrying a booking with its Idempotency-Key after the appointment was cancelled does
     not answer 201 "booked" with the cancelled appointment: 409 saying to book with a new key,
     and a new key books."""
@@ -97,4 +95,3 @@ async def test_a_key_whose_appointment_was_cancelled_is_not_replayed_as_booked(
         "/api/appointments", json=booking_body(shop), headers={**auth, "Idempotency-Key": "r-2"}
     )
     assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
-

@@ -403,9 +403,7 @@ class Receptionist(Agent):
         self, request: appointments.BookingRequest, key: str
     ) -> appointments.AppointmentInfo:
         return await self._service(  # type: ignore[no-any-return]
-            appointments.book(
-                self.state.db, request, idempotency_key=key, now=self.state.clock()
-            ),
+            appointments.book(self.state.db, request, idempotency_key=key, now=self.state.clock()),
             write=True,
         )
 
