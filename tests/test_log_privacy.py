@@ -7,8 +7,10 @@ values must not be logged in the first place.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +21,7 @@ from structlog.testing import capture_logs
 
 from booking.api.app import create_app
 from booking.db import Database
-from booking.logging import configure_logging, get_logger, mask_text
+from booking.logging import ADOPTED_LOGGERS, configure_logging, get_logger, mask_text
 from tests.agent.conftest import make_runtime, start_call
 from tests.agent.scripted import ScriptedLLM, tool
 from tests.conftest import NOW
@@ -135,23 +137,66 @@ def test_the_masking_net_catches_what_a_careless_log_call_would_leak() -> None:
     assert "bk_abcdefghijkl" not in masked
 
 
-def test_a_logged_traceback_is_masked_too(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """`configure_logging` takes over the root logger (pytest's handlers included): give it
+    back, with the levels and handlers of the loggers it adopts, after the test."""
+    root = logging.getLogger()
+    saved_root = (list(root.handlers), root.level)
+    adopted = [logging.getLogger(name) for name in ADOPTED_LOGGERS]
+    saved = [(lg, list(lg.handlers), lg.propagate, lg.level) for lg in adopted]
+    yield
+    structlog.reset_defaults()
+    logging.captureWarnings(False)
+    for handler in root.handlers:
+        if handler not in saved_root[0]:
+            handler.close()
+    root.handlers[:], root.level = saved_root
+    for logger, handlers, propagate, level in saved:
+        logger.handlers[:], logger.propagate = handlers, propagate
+        logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("logging_restored")
+def test_a_logged_traceback_is_masked_too(capsys: pytest.CaptureFixture[str]) -> None:
     """An unexpected error's traceback, whose text can quote SQL parameters, goes out through
     the real processor chain masked like any other value."""
-    levels = {name: logging.getLogger(name).level for name in ("alembic", "livekit", "uvicorn")}
-    monkeypatch.setattr(logging, "basicConfig", lambda **_: None)  # leave pytest's handlers
     configure_logging("info", "json")
     try:
-        try:
-            raise RuntimeError(f"[parameters: ('{CALLER}', '{EMAIL}', 'bk_abcdefghijkl')]")
-        except RuntimeError:
-            get_logger("tests.privacy").exception("tool failed", tool="take_message")
-    finally:
-        structlog.reset_defaults()
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+        raise RuntimeError(f"[parameters: ('{CALLER}', '{EMAIL}', 'bk_abcdefghijkl')]")
+    except RuntimeError:
+        get_logger("tests.privacy").exception("tool failed", tool="take_message")
     written = capsys.readouterr().err
     assert "tool failed" in written and "RuntimeError" in written
     assert not leaks([{"out": written}], phones=[CALLER], secrets=[EMAIL, "bk_abcdefghijkl"])
+
+
+@pytest.mark.usefixtures("logging_restored")
+def test_library_lines_obey_our_level_json_and_masking(
+    db: Database, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """At warning/json, with the Litestar app built as `serve` builds it: the libraries' lines
+    (httpx, livekit, uvicorn, Python warnings) come out as our JSON, masked, URLs without their
+    query strings, and nothing below warning comes out, theirs or ours."""
+    configure_logging("warning", "json")
+    create_app(db)  # must leave the root logger as configured
+    hook = f"http://hooks.example/in?to={CALLER}&api_key=sk_live_4f9a1c2e7b"
+    logging.getLogger("httpx").info("HTTP Request: POST %s", hook)
+    get_logger("tests.privacy").info("an info line of ours")
+    logging.getLogger("httpx").warning("HTTP Request: POST %s", hook)
+    logging.getLogger("livekit.agents").error("caller %s hung up", CALLER)
+    logging.getLogger("uvicorn.error").warning("Invalid HTTP request received.")
+    warnings.warn(f"deprecated call from {EMAIL}", UserWarning, stacklevel=1)
+    get_logger("tests.privacy").warning("webhook failed", url=hook)
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines()]
+    assert [line.get("logger") for line in lines] == [
+        "httpx",
+        "livekit.agents",
+        "uvicorn.error",
+        "py.warnings",
+        None,  # ours: structlog names no logger unless bound
+    ]
+    assert {line["level"] for line in lines} <= {"warning", "error"}
+    assert lines[0]["event"] == "HTTP Request: POST http://hooks.example/in?…"
+    assert lines[-1]["url"] == "http://hooks.example/in?…"
+    assert not leaks(lines, phones=[CALLER], secrets=[EMAIL, "sk_live", "api_key"])

@@ -132,7 +132,14 @@ async def serve(
         await ensure_schema_current(db)
         lifecycle = Lifecycle(agent="starting" if agent_runner else "disabled")
         app = create_app(db, max_body_bytes=settings.max_request_body_bytes, lifecycle=lifecycle)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=None,  # no handlers of its own: its lines go through ours
+            lifespan="on",
+        )
         http = _QuietSignalsServer(config)
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()

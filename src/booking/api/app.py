@@ -112,6 +112,9 @@ def create_app(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
+        # Litestar's default logging config sets the root logger to INFO with a plain-text
+        # handler of its own; its lines go through ours (`booking.logging`) instead.
+        logging_config=None,
     )
     app.state.db = db
     app.state.lifecycle = lifecycle or Lifecycle()
