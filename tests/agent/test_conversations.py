@@ -341,9 +341,9 @@ async def test_a_day_with_nothing_free_offers_the_nearest_times_after_it(db, sho
 
 
 async def test_erasing_a_customer_blanks_the_call_they_made_with_a_withheld_number(db, shop, phone):
-    """A caller withholds their number, gives an existing customer's number by voice and books;
-    erasing that customer blanks the call's transcript and tool arguments too, though the call
-    row never carried their number or id."""
+    """A caller withholds their number, gives an existing customer's number by voice and books:
+    the call is linked to that customer in the log, and erasing the customer blanks the call's
+    transcript and tool arguments too, though the call row never carried their number."""
     from booking.services.erasure import erase_customer
     from tests.conftest import NOW
 
@@ -361,7 +361,8 @@ async def test_erasing_a_customer_blanks_the_call_they_made_with_a_withheld_numb
     await call.say("9 AM")
     await call.hang_up()
     [logged] = await rows(db, Call, Call.id == call.state.call_id)
-    assert logged.customer_id is None and logged.caller_number is None
+    assert logged.caller_number is None
+    assert logged.customer_id == shop.ada  # the call log shows whose number it booked under
     assert any("heart condition" in turn["text"] for turn in logged.transcript)
 
     await erase_customer(db, shop.business_id, shop.ada, now=NOW)
@@ -403,3 +404,54 @@ async def test_booking_an_option_again_after_cancelling_it_books_anew(db, shop, 
 def _last_booked(call) -> int:
     booked = [e for e in call.state.events if e.startswith("Booked:")]
     return int(booked[-1].split("Appointment number ")[1].split(".")[0])
+
+
+async def test_an_option_that_clashes_with_the_callers_own_booking_says_so(db, shop, phone):
+    """Two overlapping options from one offer: after booking the first, the second is refused
+    as clashing with the caller's own appointment (not "taken by someone else"), with fresh
+    times, and nothing more is stored."""
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-01", staff="Alex", service="colour",
+             part_of_day="morning"),
+        "I have three times.",
+        tool("book_appointment", option_id="T1"),
+        "Booked.",
+        tool("book_appointment", option_id="T2"),
+        "That clashes.",
+    )  # fmt: skip
+    await call.say("Colour on Tuesday morning with Alex")
+    await call.say("The first")
+    result = await call.say("And the second one too")
+    refused = next(e.item for e in result.events if e.type == "function_call_output")
+    assert refused.is_error
+    assert "clashes with the caller's own appointment: Appointment" in refused.output
+    assert "someone else" not in refused.output
+    assert len(await rows(db, Appointment, Appointment.customer_id == shop.ada)) == 1
+
+
+async def test_a_move_into_a_time_taken_meanwhile_offers_fresh_times(db, shop, phone):
+    """Moving to an offered time that someone else booked meanwhile is refused with "just
+    taken" and fresh options, as booking is; the appointment stays where it was."""
+    from booking.services import customers
+
+    mine = await book_for(db, shop, shop.ada, day="2026-12-02", at="10:00")
+    call = await phone()
+    call.model.add(
+        tool("check_availability", date="2026-12-01", staff="Sam"),
+        "I have three times.",
+        tool("reschedule_appointment", appointment_id=mine.id, option_id="T1"),
+        "Sorry, that went.",
+    )
+    await call.say("Can I move my Wednesday appointment to Tuesday?")
+    taken = call.state.options["T1"]
+    rival = await customers.create_customer(db, shop.business_id, phone="+12125550166", name="Eve")
+    await book_for(
+        db, shop, rival.id, day=taken.local_date.isoformat(), at=taken.local_time.strftime("%H:%M")
+    )
+    result = await call.say("The first one")
+    refused = next(e.item for e in result.events if e.type == "function_call_output")
+    assert refused.is_error
+    assert "was just taken by someone else" in refused.output and "T4:" in refused.output
+    [stored] = await rows(db, Appointment, Appointment.id == mine.id)
+    assert stored.starts_at.astimezone(shop_zone()).isoformat() == "2026-12-02T10:00:00-05:00"

@@ -27,7 +27,7 @@ from booking.logging import get_logger
 from booking.models import MAX_ID, AppointmentSource, CallOutcome
 from booking.services import appointments, availability, calls, customers
 from booking.services.appointments import AppointmentInfo
-from booking.services.localtime import parse_date
+from booking.services.localtime import parse_date, wall_to_instant
 from booking.services.phones import normalize_phone
 from booking.services.staff import list_services, list_staff
 
@@ -36,6 +36,9 @@ log = get_logger(__name__)
 PartOfDay = Literal["any", "morning", "afternoon", "evening"]
 OPTIONS_PER_ANSWER = 3
 END_CALL_GRACE_SECONDS = 5.0
+# An appointment blocks its staff member for a buffer after it ends (up to this long), so one
+# that ends just before an offered time can still be what stands in its way.
+OWN_BOOKING_MARGIN_MINUTES = 60
 SEARCH_AHEAD_DAYS = 7
 BAD_NUMBER = "That does not sound like a valid phone number. Ask the caller to repeat it."
 _PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24), "any": (0, 24)}
@@ -203,6 +206,10 @@ class Receptionist(Agent):
                 )
                 given = " ".join(name.split())[:200] or "the caller"
                 state.customer = replace(customer, name=given, email=None, notes="")
+                # The call log shows whose number this call booked under (admins only).
+                await self._service(
+                    calls.set_customer(state.db, state.call_id, customer.id), write=True
+                )
                 return "Thank you, I have the details."
             state.customer = customer
             await self._service(
@@ -383,11 +390,7 @@ class Receptionist(Agent):
                     # under a key of its own, so a repeat of this request books once again.
                     booked = await self._book(request, f"{key}-after-{stale.appointment_id}")
             except errors.SlotUnavailable:
-                state.options.pop(option.id, None)
-                alternatives = await self._alternatives(option)
-                raise ToolError(
-                    f"{option.spoken} was just taken by someone else. {alternatives}"
-                ) from None
+                raise ToolError(await self._taken(option, customer_id)) from None
             state.note(CallOutcome.BOOKED)
             answer = (
                 f"Booked: {spoken_slot(booked.local_date, booked.local_time, booked.staff_name)}"
@@ -406,6 +409,36 @@ class Receptionist(Agent):
             appointments.book(self.state.db, request, idempotency_key=key, now=self.state.clock()),
             write=True,
         )
+
+    async def _taken(self, option: OfferedOption, customer_id: int) -> str:
+        """Why an offered time can no longer be had, truthfully, with fresh options: the
+        caller's own appointment when it is theirs that clashes, else someone else's."""
+        state = self.state
+        state.options.pop(option.id, None)
+        upcoming = await self._service(
+            appointments.list_upcoming(
+                state.db, state.business.id, customer_id, now=state.clock(), limit=50
+            )
+        )
+        start = wall_to_instant(option.local_date, option.local_time, state.business.zone)
+        clash = next(
+            (
+                a
+                for a in upcoming
+                if start is not None
+                and a.staff_id == option.staff_id
+                and a.starts_at < start + timedelta(minutes=option.duration_minutes)
+                and start < a.ends_at + timedelta(minutes=OWN_BOOKING_MARGIN_MINUTES)
+            ),
+            None,
+        )
+        alternatives = await self._alternatives(option)
+        if clash is not None:
+            return (
+                f"{option.spoken} clashes with the caller's own appointment: "
+                f"{_describe(clash)} {alternatives}"
+            )
+        return f"{option.spoken} was just taken by someone else. {alternatives}"
 
     async def _alternatives(self, option: OfferedOption) -> str:
         """Fresh options on the same day (any staff member) after a time was taken."""
@@ -458,20 +491,23 @@ class Receptionist(Agent):
                     "Call check_availability first."
                 )
             context.disallow_interruptions()
-            moved = await self._service(
-                appointments.move(
-                    state.db,
-                    state.business.id,
-                    appointment_id,
-                    local_date=option.local_date,
-                    local_time=option.local_time,
-                    staff_id=option.staff_id,
-                    customer_id=customer_id,
-                    enforce_cutoff=True,
-                    now=state.clock(),
-                ),
-                write=True,
-            )
+            try:
+                moved = await self._service(
+                    appointments.move(
+                        state.db,
+                        state.business.id,
+                        appointment_id,
+                        local_date=option.local_date,
+                        local_time=option.local_time,
+                        staff_id=option.staff_id,
+                        customer_id=customer_id,
+                        enforce_cutoff=True,
+                        now=state.clock(),
+                    ),
+                    write=True,
+                )
+            except errors.SlotUnavailable:
+                raise ToolError(await self._taken(option, customer_id)) from None
             state.note(CallOutcome.RESCHEDULED)
             answer = "Moved. " + _describe(moved)
             state.remember(f"{answer} (option {option.id})", used_option=option.id)
