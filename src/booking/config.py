@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/booking.db"
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (IPs or CIDRs); none by default,
+    # so a client cannot pick the address the failed-authentication throttle counts against.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "console", "json"] = "auto"
@@ -81,6 +85,14 @@ class Settings(BaseSettings):
     def _notice_can_be_off(cls, value: str) -> str:
         # An empty variable means "default" here (env_ignore_empty), so "off" is how to skip it.
         return "" if value.strip().lower() in {"off", "none"} else value.strip()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ValueError("must be a comma-separated list of IP addresses or CIDR networks")
+        return tuple(_network(str(item)) for item in items if str(item).strip())
 
     @field_validator("gemini_tool_behavior")
     @classmethod
@@ -137,6 +149,17 @@ class Settings(BaseSettings):
             "LIVEKIT_API_SECRET": self.livekit_api_secret is not None,
             "GOOGLE_API_KEY": self.google_api_key is not None or self.google_genai_use_vertexai,
         }
+
+
+def _network(text: str) -> str:
+    """One trusted proxy as a normalised network; a name or wildcard would trust nobody (or
+    everybody) without a word, so it is refused."""
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise ValueError(
+            f"{text.strip()!r} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"
+        ) from None
 
 
 def validate_timezone(name: str) -> ZoneInfo:

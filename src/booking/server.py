@@ -139,6 +139,10 @@ async def serve(
             log_level="warning",
             log_config=None,  # no handlers of its own: its lines go through ours
             lifespan="on",
+            # Forwarded headers only from TRUSTED_PROXIES (an empty list trusts none); left
+            # unset, uvicorn would believe any client connecting from loopback.
+            proxy_headers=True,
+            forwarded_allow_ips=list(settings.trusted_proxies),
         )
         http = _QuietSignalsServer(config)
         stop = stop or asyncio.Event()

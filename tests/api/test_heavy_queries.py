@@ -4,6 +4,7 @@ is paged, and the slots are worked out off the event loop that carries the calls
 from __future__ import annotations
 
 import asyncio
+import gc
 import time as wall
 from datetime import date, time
 
@@ -80,6 +81,9 @@ async def test_a_tool_call_answers_promptly_while_the_heaviest_allowed_query_run
             await asyncio.sleep(0.01)
             lags.append(wall.perf_counter() - before - 0.01)
 
+    # As `booking serve` does after start-up: the long-lived objects (a test process holds
+    # far more) are left out of garbage collection, whose full passes would be measured here.
+    gc.freeze()
     stop = asyncio.Event()
     ticking = asyncio.create_task(ticker(stop))
     heavy = asyncio.create_task(client.get(heavy_url, headers=auth))
@@ -94,9 +98,11 @@ async def test_a_tool_call_answers_promptly_while_the_heaviest_allowed_query_run
     answer = await heavy
     stop.set()
     await ticking
+    gc.unfreeze()
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["slots"]) == 500 and answer.json()["next_after"]
     assert len(tool_seconds) > 1
-    # Worked out inline, the slots held the loop for about 0.4 s on the reference machine.
-    assert max(tool_seconds) < 0.25, f"a tool's search took {max(tool_seconds):.2f} s"
-    assert max(lags) < 0.25, f"the event loop stalled for {max(lags):.2f} s"
+    # Worked out in one piece, the slots held the loop for about 0.4 s on the reference
+    # machine; in pieces, the longest wait was about 15 ms.
+    assert max(tool_seconds) < 0.1, f"a tool's search took {max(tool_seconds):.2f} s"
+    assert max(lags) < 0.1, f"the event loop stalled for {max(lags):.2f} s"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
@@ -16,27 +16,38 @@ from booking.services import tokens
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="booking"'}
 
 
-async def require_token(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    """Admit a live token of some business; too many failures from one address get 429."""
+def _bearer_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def _refuse(connection: ASGIConnection[Any, Any, Any, Any], reason: str) -> NoReturn:
+    """Count a failure against the client's address (the peer, or the client a trusted proxy
+    names); past the limit the answer is 429 instead of 401."""
     throttle: FailedAuthThrottle = connection.app.state.auth_throttle
     client = connection.client.host if connection.client else "unknown"
     wait = throttle.blocked_for(client)
+    throttle.record_failure(client)
     if wait:
         raise TooManyRequestsException(
             "too many failed attempts to authenticate; try again later",
             headers={"Retry-After": str(int(wait))},
         )
-    header = connection.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        throttle.record_failure(client)
-        raise NotAuthorizedException("a bearer token is required", headers=_CHALLENGE)
-    business_id = await tokens.authenticate(database(connection), secret.strip())
+    raise NotAuthorizedException(reason, headers=_CHALLENGE)
+
+
+async def require_token(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Admit a live token of some business. A valid token is served even from an address that
+    failed too often: refusing it would let anyone who can fake or share that address lock the
+    admins out, and a 256-bit token is not found by guessing anyway."""
+    secret = _bearer_secret(connection)
+    if not secret:
+        _refuse(connection, "a bearer token is required")
+    business_id = await tokens.authenticate(database(connection), secret)
     if business_id is None:
-        throttle.record_failure(client)
-        raise NotAuthorizedException("the token is unknown or revoked", headers=_CHALLENGE)
+        _refuse(connection, "the token is unknown or revoked")
     connection.state.business_id = business_id
 
 

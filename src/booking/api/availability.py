@@ -51,9 +51,9 @@ class AvailabilityController(Controller):
             service_id=service_id,
             duration_minutes=duration_minutes,
             now=now(request),
+            after=cursor,
+            limit=limit + 1,  # one more than shown tells whether another page follows
         )
-        if cursor is not None:
-            slots = [s for s in slots if (s.starts_at, s.staff_id) > cursor]
         page, more = slots[:limit], len(slots) > limit
         business = await get_business(db, owner)
         minutes = (

@@ -1,6 +1,9 @@
 """A limit on failed authentication per client address, so tokens cannot be guessed quickly.
 
-Counts live in this process (a scaled-out deployment limits per process); old entries expire.
+The address is the connection's peer, or the forwarded client when the peer is a proxy named in
+TRUSTED_PROXIES (uvicorn resolves it; see `booking.server`). Only failures are refused: a valid
+token is always served, so nobody's failures can lock an admin out. Counts live in this process
+(a scaled-out deployment limits per process); old entries expire and memory is bounded.
 """
 
 from __future__ import annotations
@@ -34,14 +37,18 @@ class FailedAuthThrottle:
         return failures
 
     def blocked_for(self, client: str) -> float:
-        """Seconds until this client may try again; 0 when it may try now."""
+        """Seconds until this client's next failure is answered 401 again; 0 when it is now."""
         failures = self._recent(client)
         if len(failures) < self.max_failures:
             return 0.0
         return max(self.window - (self._now() - failures[0]), 1.0)
 
     def record_failure(self, client: str) -> None:
-        failures = self._failures.setdefault(client, deque())
+        """Count a failure; failures while blocked count too (only the last few are kept), so
+        an address that keeps guessing stays blocked."""
+        failures = self._failures.get(client)
+        if failures is None:
+            failures = self._failures[client] = deque(maxlen=self.max_failures)
         failures.append(self._now())
         self._failures.move_to_end(client)
         while len(self._failures) > MAX_CLIENTS:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,7 @@ from booking.models import (
 )
 from booking.services.businesses import BusinessInfo, read_business
 from booking.services.localtime import day_bounds
-from booking.services.schedule import Interval, Rules, StaffSchedule, free_starts
+from booking.services.schedule import FreeStart, Interval, Rules, StaffSchedule, free_starts
 
 DEFAULT_DURATION_MINUTES = 30
 MAX_RANGE_DAYS = 62
@@ -277,8 +277,11 @@ async def find_slots(
     service_id: int | None = None,
     duration_minutes: int | None = None,
     now: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
 ) -> list[Slot]:
-    """Free start times over local dates [start_date, end_date], earliest first."""
+    """Free start times over local dates [start_date, end_date], earliest first; with `after`
+    (an instant and staff id) only those past it, and with `limit` at most that many."""
     last = validate_range(start_date, end_date)
     now = now or datetime.now(UTC)
     async with db.read() as session:
@@ -295,32 +298,40 @@ async def find_slots(
         schedules = await load_schedules(session, members, start_date, last, business)
     rules = rules_for(business, now, start_date, last)
     if staff_days <= INLINE_STAFF_DAYS:
-        return _free_slots(schedules, rules, business.zone, start_date, last, need)
-    # A long search gives the event loop back after each staff member, so the calls' tools
-    # (which hop onto this loop) run between its pieces. Not a thread: a thread holding the
-    # GIL makes every one of a tool's many small hops wait its turn.
-    pieces = []
-    for schedule in schedules:
-        pieces.append(_free_slots([schedule], rules, business.zone, start_date, last, need))
-        await asyncio.sleep(0)
-    return list(heapq.merge(*pieces, key=_EARLIEST_FIRST))
-
-
-def _free_slots(
-    schedules: list[StaffSchedule],
-    rules: Rules,
-    zone: ZoneInfo,
-    first: date,
-    last: date,
-    need: Need,
-) -> list[Slot]:
-    slots = [
+        ordered: Iterable[FreeStart] = _free_starts(schedules, rules, start_date, last, need)
+    else:
+        # A long search gives the event loop back after each staff member and day, so the
+        # calls' tools (which hop onto this loop) run between its pieces. Not a thread: a
+        # thread holding the GIL makes every one of a tool's many small hops wait its turn.
+        # The pieces are merged lazily: a page takes only what it shows.
+        pieces = []
+        for schedule in schedules:
+            day = start_date
+            while day <= last:
+                pieces.append(_free_starts([schedule], rules, day, day, need))
+                await asyncio.sleep(0)
+                day += timedelta(days=1)
+        ordered = heapq.merge(*pieces, key=_EARLIEST_FIRST)
+    if after is not None:
+        ordered = (s for s in ordered if (s.starts_at, s.staff_id) > after)
+    zone = business.zone
+    # Local times only for what is returned (a full search has tens of thousands of starts).
+    return [
         Slot(*free, local_start=free.starts_at.astimezone(zone))  # a FreeStart is Slot's head
+        for free in itertools.islice(ordered, limit)
+    ]
+
+
+def _free_starts(
+    schedules: list[StaffSchedule], rules: Rules, first: date, last: date, need: Need
+) -> list[FreeStart]:
+    starts = [
+        free
         for schedule in schedules
         for free in free_starts(schedule, rules, first, last, need.duration, need.buffer)
     ]
-    slots.sort(key=_EARLIEST_FIRST)
-    return slots
+    starts.sort(key=_EARLIEST_FIRST)
+    return starts
 
 
 _EARLIEST_FIRST = itemgetter(2, 0)  # (starts_at, staff_id)
