@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,6 +42,9 @@ _SQLITE_BEGIN = "sqlite_begin"
 
 
 def _install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    database = engine.url.database
+    private = Path(database) if database and database != ":memory:" else None
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
@@ -59,6 +61,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         # Deleted rows (an erased customer) are overwritten with zeros, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+        if private is not None:  # WAL mode has made the -wal and -shm files by now
+            keep_private(private)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -67,11 +71,9 @@ def _install_sqlite_pragmas(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 
 def keep_private(database: Path) -> None:
-    """The database file readable by its owner alone, as backups are: it holds customers'
-    names, numbers and call transcripts. SQLite gives its -wal and -shm files the database's
-    own permissions; an existing file (made 0644 by an older version) is tightened too."""
-    if not database.exists():
-        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    """The database files readable by their owner alone, as backups are: they hold customers'
+    names, numbers and call transcripts. Run as each connection opens (SQLite has just made
+    the file, or the -wal and -shm beside it); a file made 0644 earlier is tightened too."""
     for file in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         with contextlib.suppress(OSError):  # not ours to change, or not there
             if file.stat().st_mode & 0o077:
@@ -92,7 +94,6 @@ def make_engine(url: str, *, pool_size: int = 10, busy_timeout_ms: int = 5000) -
         inline: dict[str, Any] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            keep_private(Path(path))
             if "?" not in url:  # URL options are aiosqlite's to read
                 inline["async_creator"] = inline_connector(path, busy_timeout_ms / 1000)
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **inline)
