@@ -177,3 +177,33 @@ async def test_schema_state_tells_behind_current_and_ahead(fresh):
         )
     await migrate.downgrade(fresh, "base")
     assert await migrate.schema_state(fresh) == "behind"
+
+
+async def test_upgrading_a_database_with_data_keeps_every_row(fresh):
+    """A database in use at revision 0003 (a business with staff, a customer, an appointment,
+    a call with a tool call and a message) keeps every row through every later migration,
+    including the ones that rebuild a parent table on SQLite."""
+    await migrate.upgrade(fresh, "0003")
+    rows = [
+        "INSERT INTO businesses (id, name, timezone, default_region, slot_step_minutes, "
+        "min_notice_minutes, horizon_days, cancellation_cutoff_minutes, max_call_seconds, "
+        "created_at) VALUES (1, 'Salon', 'UTC', 'US', 15, 0, 60, 0, 480, '2026-01-01')",
+        "INSERT INTO staff (id, business_id, name, active) VALUES (1, 1, 'Sam', true)",
+        "INSERT INTO customers (id, business_id, phone, name, notes, created_at) "
+        "VALUES (1, 1, '+12125550147', 'Grace', '', '2026-01-01')",
+        "INSERT INTO calls (id, business_id, customer_id, room_name, caller_verified, started_at, "
+        "outcome, transcript) VALUES (1, 1, 1, 'room', true, '2026-01-01', 'booked', '[]')",
+        "INSERT INTO tool_calls (id, call_id, name, latency_ms, created_at) "
+        "VALUES (1, 1, 'book_appointment', 1.0, '2026-01-01')",
+        "INSERT INTO messages (id, business_id, call_id, customer_id, caller_name, body, "
+        "created_at) VALUES (1, 1, 1, 1, 'Grace', 'call me', '2026-01-01')",
+    ]
+    async with fresh.begin() as connection:
+        for statement in rows:
+            await connection.execute(text(statement))
+    await migrate.upgrade(fresh)
+    async with fresh.connect() as connection:
+        for table in ("businesses", "staff", "customers", "calls", "tool_calls", "messages"):
+            count = await connection.scalar(text(f"SELECT count(*) FROM {table}"))
+            assert count == 1, f"{table} lost its row in the upgrade"
+        assert await connection.scalar(text("SELECT call_id FROM messages")) == 1

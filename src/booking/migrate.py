@@ -7,6 +7,7 @@ to import and read the scripts) is loaded only to migrate or to tell "behind" fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,15 +61,48 @@ def _downgrade_on(connection: Connection, url: str, target: str) -> None:
 
 async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
     """Apply migrations up to `target` on the engine's database."""
-    url = engine.url.render_as_string(hide_password=False)
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_on, url, target)
+    await _migrate(engine, _upgrade_on, target)
 
 
 async def downgrade(engine: AsyncEngine, target: str = "base") -> None:
+    await _migrate(engine, _downgrade_on, target)
+
+
+async def _migrate(
+    engine: AsyncEngine, step: Callable[[Connection, str, str], None], target: str
+) -> None:
+    """Run migrations in one transaction. On SQLite, changing a table's constraints rebuilds
+    it (copy, drop, rename); with foreign keys enforced, dropping a parent table would cascade
+    to its children's rows, so enforcement is off while migrating and every reference is
+    checked before the commit."""
     url = engine.url.render_as_string(hide_password=False)
-    async with engine.begin() as connection:
-        await connection.run_sync(_downgrade_on, url, target)
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as connection:
+        if sqlite:  # outside any transaction: SQLite ignores this pragma inside one
+            await connection.run_sync(_enforce_foreign_keys, False)
+        try:
+            async with connection.begin():
+                await connection.run_sync(step, url, target)
+                if sqlite:
+                    await connection.run_sync(_check_foreign_keys)
+        finally:
+            if sqlite:
+                await connection.run_sync(_enforce_foreign_keys, True)
+
+
+def _enforce_foreign_keys(connection: Connection, on: bool) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"migration left broken references in: {', '.join(tables)}")
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
