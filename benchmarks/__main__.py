@@ -11,7 +11,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import availability, bookings, bridge, calls, startup, tool_load, voice_load
+from benchmarks import (
+    availability,
+    bookings,
+    bridge,
+    calls,
+    heavy_query,
+    startup,
+    tool_load,
+    voice_load,
+)
 from benchmarks.common import load_average, print_machine, print_table, quiet_logs
 
 CASES: dict[int, tuple[str, Callable[[bool], Any]]] = {
@@ -22,6 +31,7 @@ CASES: dict[int, tuple[str, Callable[[bool], Any]]] = {
     5: ("calls per process", calls.main),
     6: ("start-up and memory", startup.main),
     7: ("voice calls per process, audio both ways", voice_load.main),
+    8: ("the heaviest availability query beside 50 calls' tools", heavy_query.main),
 }
 
 
