@@ -106,3 +106,30 @@ async def test_a_tool_call_answers_promptly_while_the_heaviest_allowed_query_run
     # machine; in pieces, the longest wait was about 15 ms.
     assert max(tool_seconds) < 0.1, f"a tool's search took {max(tool_seconds):.2f} s"
     assert max(lags) < 0.1, f"the event loop stalled for {max(lags):.2f} s"
+
+
+async def test_pages_of_a_long_search_join_up_across_days_and_staff(db, shop):
+    """Paging a search long enough to be worked out day by day (40 staff, 2 days) gives, page
+    after page, exactly the slots each staff member's own search gives, in order, each once."""
+    await forty_staff_all_day(db, shop)
+    first, last = date(2026, 12, 1), date(2026, 12, 2)
+    expected = set()
+    for member in await staff.list_staff(db, shop.business_id, active_only=True):
+        for slot in await availability.find_slots(
+            db, shop.business_id, start_date=first, end_date=last, staff_id=member.id,
+            duration_minutes=5, now=NOW,
+        ):  # fmt: skip
+            expected.add((slot.starts_at, slot.staff_id))
+    paged: list[tuple] = []
+    after = None
+    while True:
+        page = await availability.find_slots(
+            db, shop.business_id, start_date=first, end_date=last, duration_minutes=5,
+            now=NOW, after=after, limit=2001,
+        )  # fmt: skip
+        paged += [(s.starts_at, s.staff_id) for s in page[:2000]]
+        if len(page) <= 2000:
+            break
+        after = paged[-1]
+    assert paged == sorted(paged) and len(paged) == len(set(paged))
+    assert set(paged) == expected

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -300,18 +301,8 @@ async def find_slots(
     if staff_days <= INLINE_STAFF_DAYS:
         ordered: Iterable[FreeStart] = _free_starts(schedules, rules, start_date, last, need)
     else:
-        # A long search gives the event loop back after each staff member and day, so the
-        # calls' tools (which hop onto this loop) run between its pieces. Not a thread: a
-        # thread holding the GIL makes every one of a tool's many small hops wait its turn.
-        # The pieces are merged lazily: a page takes only what it shows.
-        pieces = []
-        for schedule in schedules:
-            day = start_date
-            while day <= last:
-                pieces.append(_free_starts([schedule], rules, day, day, need))
-                await asyncio.sleep(0)
-                day += timedelta(days=1)
-        ordered = heapq.merge(*pieces, key=_EARLIEST_FIRST)
+        ordered = await _page_by_day(schedules, rules, business.zone, start_date, last, need,
+                                     after, limit)  # fmt: skip
     if after is not None:
         ordered = (s for s in ordered if (s.starts_at, s.staff_id) > after)
     zone = business.zone
@@ -320,6 +311,34 @@ async def find_slots(
         Slot(*free, local_start=free.starts_at.astimezone(zone))  # a FreeStart is Slot's head
         for free in itertools.islice(ordered, limit)
     ]
+
+
+async def _page_by_day(
+    schedules: list[StaffSchedule],
+    rules: Rules,
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+    need: Need,
+    after: tuple[datetime, int] | None,
+    limit: int | None,
+) -> list[FreeStart]:
+    """A long search, a day at a time across all staff: it starts at the cursor's day, stops
+    once the page is full (so a page costs what it shows, not what the range holds), and gives
+    the event loop back after each staff member's day, so the calls' tools (which hop onto
+    this loop) run in between. Not a thread: a thread holding the GIL would make each of a
+    tool's many small hops wait its turn."""
+    day = max(first, after[0].astimezone(zone).date()) if after is not None else first
+    found: list[FreeStart] = []
+    while day <= last and (limit is None or len(found) < limit):
+        pieces = []
+        for schedule in schedules:
+            pieces.append(_free_starts([schedule], rules, day, day, need))
+            await asyncio.sleep(0)
+        merged = heapq.merge(*pieces, key=_EARLIEST_FIRST)
+        found.extend(s for s in merged if after is None or (s.starts_at, s.staff_id) > after)
+        day += timedelta(days=1)
+    return found
 
 
 def _free_starts(
