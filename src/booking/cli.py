@@ -62,7 +62,7 @@ async def _seed_demo(settings: Settings, as_json: bool) -> int:
         else:
             print(
                 f"Demo not created: the database already has businesses (first id {existing}); "
-                f"for an admin token: booking create-token --business-id {existing}"
+                f"for an admin token: booking create-token --business-id {existing} --role owner"
             )
         return 0
     ids = {
@@ -77,11 +77,15 @@ async def _seed_demo(settings: Settings, as_json: bool) -> int:
         print(f"Admin token (shown once): {token}")
     else:
         print(f"Demo business already present: {json.dumps(ids)}")
-        print(f"For a new admin token: booking create-token --business-id {demo.business_id}")
+        print(
+            f"For a new admin token: booking create-token --business-id {demo.business_id} "
+            "--role owner"
+        )
     return 0
 
 
 async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
+    from booking.models.token import TokenRole
     from booking.server import ensure_schema_current
     from booking.services.businesses import create_business
     from booking.services.tokens import create_token
@@ -97,7 +101,7 @@ async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
             numbers=args.number or [],
             transfer_number=args.transfer_number,
         )
-        token = await create_token(db, business.id, "owner")
+        token = await create_token(db, business.id, "owner", TokenRole.OWNER)
     finally:
         await db.dispose()
     print(f"Business {business.id} created ({business.name}, {business.timezone}).")
@@ -105,14 +109,17 @@ async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _create_token(settings: Settings, business_id: int, name: str) -> int:
+async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
+    """Also the way back in for a business that lost its owner tokens: `--role owner`."""
+    from booking.models.token import TokenRole
     from booking.server import ensure_schema_current
     from booking.services.tokens import create_token
 
+    role = TokenRole(args.role)
     db = _database(settings)
     try:
         await ensure_schema_current(db)
-        token = await create_token(db, business_id, name)
+        token = await create_token(db, args.business_id, args.name or role.value, role)
     finally:
         await db.dispose()
     print(token.secret)
@@ -187,7 +194,13 @@ def _parser() -> argparse.ArgumentParser:
     business.add_argument("--transfer-number", default=None)
     token = commands.add_parser("create-token", help="issue an admin API token")
     token.add_argument("--business-id", type=int, required=True)
-    token.add_argument("--name", default="admin")
+    token.add_argument("--name", default=None, help="default: the role")
+    token.add_argument(
+        "--role",
+        choices=("owner", "staff"),
+        default="staff",
+        help="owner also manages tokens, webhooks and settings (default: staff)",
+    )
     backup = commands.add_parser(
         "backup", help="copy the SQLite database, even while serving (PostgreSQL: use pg_dump)"
     )
@@ -247,7 +260,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "create-business":
             return asyncio.run(_create_business(settings, args))
         if args.command == "create-token":
-            return asyncio.run(_create_token(settings, args.business_id, args.name))
+            return asyncio.run(_create_token(settings, args))
         if args.command in ("backup", "restore"):
             from booking.backup import run_backup, run_restore
 

@@ -20,7 +20,8 @@ async def stored_token(db, token_id: int) -> ApiToken:
 
 
 async def test_issued_token_shows_its_secret_once_and_works(client, db, shop, auth):
-    """POST answers 201 with the secret; only its hash is stored, and it opens the API."""
+    """POST answers 201 with the secret, a staff role by default and the issuing token as
+    created_by; only its hash is stored, and it opens the API."""
     issued = await client.post("/api/tokens", json={"name": "  front desk  "}, headers=auth)
     assert issued.status_code == 201, issued.text
     body = issued.json()
@@ -29,22 +30,23 @@ async def test_issued_token_shows_its_secret_once_and_works(client, db, shop, au
     assert body["name"] == "front desk"
     assert body["prefix"] == secret[:8]
     assert body["revoked_at"] is None
+    assert body["role"] == "staff"
+    assert body["created_by"]["name"] == "test"
     row = await stored_token(db, body["id"])
     assert row.business_id == shop.business_id
     assert row.token_hash == tokens.hash_token(secret) != secret
-    works = await client.get("/api/tokens", headers={"Authorization": f"Bearer {secret}"})
+    works = await client.get("/api/business", headers={"Authorization": f"Bearer {secret}"})
     assert works.status_code == 200
 
 
 async def test_list_never_shows_a_secret(client, shop, auth):
-    """GET lists id, name, prefix and times of every token, and no secret."""
+    """GET lists id, name, prefix, role, creator and times of every token, and no secret."""
     issued = (await client.post("/api/tokens", json={"name": "laptop"}, headers=auth)).json()
     listed = await client.get("/api/tokens", headers=auth)
     assert listed.status_code == 200
     assert [t["name"] for t in listed.json()] == ["test", "laptop"]
-    assert all(
-        set(t) == {"id", "name", "prefix", "created_at", "revoked_at"} for t in listed.json()
-    )
+    keys = {"id", "name", "prefix", "role", "created_at", "created_by", "revoked_at"}
+    assert all(set(t) == keys for t in listed.json())
     assert issued["secret"] not in listed.text
     assert shop.token not in listed.text
 
@@ -64,10 +66,10 @@ async def test_revoked_token_is_refused_at_once(client, db, shop, auth):
     """DELETE revokes: the token gets 401 on its next request; revoking again changes nothing."""
     issued = (await client.post("/api/tokens", json={"name": "temp"}, headers=auth)).json()
     theirs = {"Authorization": f"Bearer {issued['secret']}"}
-    assert (await client.get("/api/tokens", headers=theirs)).status_code == 200
+    assert (await client.get("/api/business", headers=theirs)).status_code == 200
     revoked = await client.delete(f"/api/tokens/{issued['id']}", headers=auth)
     assert revoked.status_code == 204
-    refused = await client.get("/api/tokens", headers=theirs)
+    refused = await client.get("/api/business", headers=theirs)
     assert refused.status_code == 401
     assert refused.headers["content-type"].startswith(PROBLEM)
     first_revoked_at = (await stored_token(db, issued["id"])).revoked_at

@@ -17,7 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from booking import __version__
 from booking import metrics as _product_metrics  # noqa: F401  (registers the counters)
 from booking.api.appointments import AppointmentController
-from booking.api.auth import require_token
+from booking.api.auth import require_owner, require_token
 from booking.api.availability import AvailabilityController
 from booking.api.business import BusinessController
 from booking.api.calendar_feed import CalendarFeedController, calendar_feed
@@ -96,7 +96,10 @@ def create_app(
     )
     app = Litestar(
         route_handlers=[health, MetricsController, api, calendar_feed],
-        plugins=[problem_details_plugin(), ProblemResponses(guard=require_token)],
+        plugins=[
+            problem_details_plugin(),
+            ProblemResponses(guard=require_token, owner_guard=require_owner),
+        ],
         middleware=[PROMETHEUS.middleware],
         before_request=reject_impossible_ids,
         request_max_body_size=max_body_bytes,

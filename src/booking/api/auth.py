@@ -1,4 +1,5 @@
-"""Bearer-token guard for every `/api` route: the token names the one business it may see."""
+"""Bearer-token guards: every `/api` route needs a live token, which names the one business it
+may see; owner-only routes (tokens, webhooks, the business's settings) also need its role."""
 
 from __future__ import annotations
 
@@ -10,10 +11,23 @@ from litestar.handlers.base import BaseRouteHandler
 
 from booking.api.state import database
 from booking.api.throttle import FailedAuthThrottle
-from booking.errors import NotFound
+from booking.errors import NotAllowed, NotFound
+from booking.models.token import TokenRole
 from booking.services import tokens
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="booking"'}
+
+
+class OwnerRequired(NotAllowed):
+    """A staff token asked for something only an owner token may do."""
+
+    code = "owner_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "only an owner token may manage tokens, webhooks or the business's settings; "
+            "this is a staff token"
+        )
 
 
 def _bearer_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -45,10 +59,25 @@ async def require_token(
     secret = _bearer_secret(connection)
     if not secret:
         _refuse(connection, "a bearer token is required")
-    business_id = await tokens.authenticate(database(connection), secret)
-    if business_id is None:
+    caller = await tokens.identify(database(connection), secret)
+    if caller is None:
         _refuse(connection, "the token is unknown or revoked")
-    connection.state.business_id = business_id
+    connection.state.business_id = caller.business_id
+    connection.state.caller = caller
+
+
+def current_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> tokens.Caller:
+    """The token `require_token` admitted for this request."""
+    caller: tokens.Caller = connection.state.caller
+    return caller
+
+
+async def require_owner(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """After `require_token`: refuse a staff token with 403."""
+    if current_caller(connection).role != TokenRole.OWNER:
+        raise OwnerRequired()
 
 
 def same_business(token_business_id: int, requested_business_id: int) -> int:

@@ -8,6 +8,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED
 
 from booking.api.admin_schemas import BusinessOut, BusinessUpdate, ClosureIn, ClosureOut
+from booking.api.auth import require_owner
 from booking.api.state import business_id, database
 from booking.services import businesses
 
@@ -22,7 +23,11 @@ class BusinessController(Controller):
             await businesses.get_business(database(request), business_id(request))
         )
 
-    @patch("/", summary="Change settings (a new time zone never moves booked instants)")
+    @patch(
+        "/",
+        guards=[require_owner],
+        summary="Change settings (a new time zone never moves booked instants)",
+    )
     async def update(self, request: Request[Any, Any, Any], data: BusinessUpdate) -> BusinessOut:
         changes = data.model_dump(exclude_unset=True)
         updated = await businesses.update_business(
@@ -35,7 +40,12 @@ class BusinessController(Controller):
         found = await businesses.list_closures(database(request), business_id(request))
         return [ClosureOut.of(c) for c in found]
 
-    @post("/closures", status_code=HTTP_201_CREATED, summary="Close the business on dates")
+    @post(
+        "/closures",
+        guards=[require_owner],
+        status_code=HTTP_201_CREATED,
+        summary="Close the business on dates",
+    )
     async def close(self, request: Request[Any, Any, Any], data: ClosureIn) -> ClosureOut:
         closure = await businesses.create_closure(
             database(request),
@@ -46,6 +56,8 @@ class BusinessController(Controller):
         )
         return ClosureOut.of(closure)
 
-    @delete("/closures/{closure_id:int}", summary="Reopen: remove a closure")
+    @delete(
+        "/closures/{closure_id:int}", guards=[require_owner], summary="Reopen: remove a closure"
+    )
     async def reopen(self, request: Request[Any, Any, Any], closure_id: int) -> None:
         await businesses.delete_closure(database(request), business_id(request), closure_id)

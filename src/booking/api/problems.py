@@ -170,6 +170,7 @@ class ProblemDetail(BaseModel):
 _DESCRIPTIONS = {
     400: "The request does not parse (a malformed body or parameter)",
     401: "No bearer token, or an unknown or revoked one",
+    403: "Only an owner token may do this; this is a staff token",
     404: "No such resource in this business",
     409: "Conflicts with what is stored (a taken slot, a duplicate, too late)",
     413: "The request body is too large",
@@ -193,18 +194,23 @@ class ProblemResponses(ReceiveRoutePlugin):
     """Writes into the OpenAPI document the problem details each route can answer with.
 
     Litestar would document only a 400 of its own shape; our errors are problem details with
-    the statuses of the module docstring, plus 401/429 from the token guard on `/api`.
+    the statuses of the module docstring, plus 401/429 from the token guard on `/api` and 403
+    from the owner guard on the routes that have it.
     """
 
-    def __init__(self, guard: object) -> None:
+    def __init__(self, guard: object, owner_guard: object) -> None:
         self._guard = guard
+        self._owner_guard = owner_guard
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
             return
         for handler in route.route_handlers:
-            if self._guard in handler.resolve_guards():
+            guards = handler.resolve_guards()
+            if self._guard in guards:
                 statuses = {400, 401, 404, 422, 429, 503}
+                if self._owner_guard in guards:
+                    statuses.add(403)
             elif route.path_parameters:  # the open calendar feed: a wrong id or key is 404
                 statuses = {400, 404, 422, 503}
             else:  # /health and /metrics document their own answers

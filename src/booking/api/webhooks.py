@@ -9,6 +9,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel, Field
 
+from booking.api.auth import require_owner
 from booking.api.schemas import Body
 from booking.api.state import business_id, database
 from booking.services import webhooks
@@ -84,6 +85,7 @@ class DeliveryOut(BaseModel):
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
+    guards = [require_owner]  # where the business's data is sent: owner tokens only
 
     @get("/", summary="List webhook subscriptions (secrets are never shown again)")
     async def list_webhooks(self, request: Request[Any, Any, Any]) -> list[WebhookOut]:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models.base import Base, UTCDateTime, utcnow
+
+
+class TokenRole(enum.StrEnum):
+    """What a token may do: an owner also manages tokens, webhooks and the business's settings,
+    so a leaked front-desk (staff) token cannot take the business over."""
+
+    OWNER = "owner"
+    STAFF = "staff"
 
 
 class ApiToken(Base):
@@ -23,6 +32,20 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    role: Mapped[TokenRole] = mapped_column(
+        Enum(
+            TokenRole,
+            name="token_role",
+            native_enum=False,
+            length=16,
+            values_callable=lambda members: [m.value for m in members],
+            create_constraint=True,
+        )
+    )
+    # The token that issued this one; NULL when made at the command line (or before roles).
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL")
+    )
 
 
 class IdempotencyRecord(Base):
