@@ -6,6 +6,7 @@ httpx's ASGI transport runs the app in the test's own event loop, which asyncpg 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -19,6 +20,16 @@ from tests.factories import Shop
 @pytest.fixture
 async def client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(db, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def week_later(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app a week after NOW: the appointments booked at NOW have happened, so they
+    can be marked completed or no-show."""
+    app = create_app(db, clock=lambda: NOW + timedelta(days=7))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client

@@ -350,7 +350,7 @@ async def test_erasing_a_customer_removes_everything_naming_them(client, db, sho
     assert (await client.get(f"/api/customers/{shop.ada}", headers=auth)).status_code == 404
 
 
-async def test_appointment_list_move_cancel_and_mark(client, db, shop, auth):
+async def test_appointment_list_move_cancel_and_mark(client, week_later, db, shop, auth):
     """Appointments are listed by local date and staff, moved, cancelled and marked."""
     first = await book(client, auth, shop)
     second = await book(client, auth, shop, appointment_time="11:00")
@@ -379,9 +379,9 @@ async def test_appointment_list_move_cancel_and_mark(client, db, shop, auth):
     assert cancelled.json()["status"] == "cancelled"
     again = await client.post(f"/api/appointments/{second['id']}/cancel", headers=auth)
     assert again.status_code == 409
-    marked = await client.post(f"/api/appointments/{first['id']}/status/no_show", headers=auth)
+    marked = await week_later.post(f"/api/appointments/{first['id']}/status/no_show", headers=auth)
     assert marked.json()["status"] == "no_show"
-    bad = await client.post(f"/api/appointments/{first['id']}/status/booked", headers=auth)
+    bad = await week_later.post(f"/api/appointments/{first['id']}/status/booked", headers=auth)
     assert bad.status_code == 422
     only_cancelled = await client.get(
         "/api/appointments", params={"status": "cancelled"}, headers=auth
@@ -667,18 +667,22 @@ async def test_deleting_a_webhook_stops_its_deliveries(client, db, shop, auth):
     assert again.status_code == 404
 
 
-async def test_marking_completed_and_no_show(client, db, shop, auth):
-    """POST status/completed and status/no_show answer the appointment with its new status and
-    store it; other appointments are untouched."""
+async def test_marking_completed_and_no_show(client, week_later, db, shop, auth):
+    """Once they have happened, POST status/completed and status/no_show answer the appointment
+    with its new status and store it; other appointments are untouched."""
     done = await book(client, auth, shop)
     missed = await book(client, auth, shop, appointment_time="11:00")
     untouched = await book(client, auth, shop, appointment_time="14:00")
-    completed = await client.post(f"/api/appointments/{done['id']}/status/completed", headers=auth)
+    completed = await week_later.post(
+        f"/api/appointments/{done['id']}/status/completed", headers=auth
+    )
     assert completed.status_code == 200, completed.text
     assert completed.json()["id"] == done["id"]
     assert completed.json()["status"] == "completed"
     assert completed.json()["starts_at"] == done["starts_at"]
-    no_show = await client.post(f"/api/appointments/{missed['id']}/status/no_show", headers=auth)
+    no_show = await week_later.post(
+        f"/api/appointments/{missed['id']}/status/no_show", headers=auth
+    )
     assert no_show.status_code == 200, no_show.text
     assert no_show.json()["status"] == "no_show"
     async with db.read() as session:

@@ -42,9 +42,12 @@ async def test_dates_at_the_ends_of_the_calendar_are_422_naming_the_field(
         json = {k: v.replace("{d}", extreme) for k, v in body.items()} if body else None
         answer = await client.request(method, url, json=json, headers=auth)
         assert answer.status_code == 422, (method, url, answer.status_code, answer.text)
-        field = "end_date" if "end_date" in (url + str(json)) and extreme in (
-            url.split("end_date=")[-1] + str((json or {}).get("end_date"))
-        ) else "start_date"
+        field = (
+            "end_date"
+            if "end_date" in (url + str(json))
+            and extreme in (url.split("end_date=")[-1] + str((json or {}).get("end_date")))
+            else "start_date"
+        )
         assert answer.json()["errors"][0]["field"] == field, (url, answer.json())
 
 

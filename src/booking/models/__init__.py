@@ -15,6 +15,12 @@ from booking.models.webhook import (
     WebhookSubscription,
 )
 
+# On SQLite an integer id without AUTOINCREMENT is handed out again once the row holding the
+# highest one is deleted; ids leave the process (webhooks, calendar feeds, logs), so never.
+for _table in Base.metadata.tables.values():
+    if [c.name for c in _table.primary_key.columns] == ["id"]:
+        _table.dialect_options["sqlite"]["autoincrement"] = True
+
 __all__ = [
     "MAX_ID",
     "ApiToken",
