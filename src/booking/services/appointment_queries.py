@@ -75,6 +75,7 @@ async def list_appointments(
                 source=a.source,
                 call_id=a.call_id,
                 notes=a.notes,
+                outside_hours=bool(a.outside_hours),
             )
             for a, staff_name, service_name in rows
         ]

@@ -54,6 +54,7 @@ from booking.services.customers import CustomerInfo, read_customer
 from booking.services.integrity import is_overlap, is_unique_on
 from booking.services.localtime import require_instant
 from booking.services.schedule import Rules, StaffSchedule, fits_working_hours
+from booking.services.schedule_lock import hold_schedule
 
 MAX_NOTES = 1000  # the column's length: longer text is a raw DataError on PostgreSQL
 _P = ParamSpec("_P")
@@ -101,6 +102,7 @@ class AppointmentInfo:
     source: AppointmentSource
     call_id: int | None
     notes: str
+    outside_hours: bool = False  # kept booked through a schedule change that left it outside
 
     @property
     def local_date(self) -> date:
@@ -158,7 +160,17 @@ async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo)
         source=appointment.source,
         call_id=appointment.call_id,
         notes=appointment.notes,
+        outside_hours=bool(appointment.outside_hours),
     )
+
+
+async def announce_cancelled(
+    session: AsyncSession, appointment: Appointment, now: datetime, *, reason: str = ""
+) -> None:
+    """The `appointment.cancelled` webhook for an appointment cancelled in this session."""
+    business = await read_business(session, appointment.business_id)
+    info = await _info(session, appointment, business.zone)
+    await _announce(session, "appointment.cancelled", info, now, reason=reason)
 
 
 # Names only: loading the ORM objects would also load a staff member's hours and services.
@@ -174,6 +186,8 @@ async def _announce(
     appointment: AppointmentInfo,
     now: datetime,
     customer: CustomerInfo | None = None,
+    *,
+    reason: str = "",
 ) -> None:
     """Queue the webhook deliveries for this change, in its own transaction."""
     if customer is None and appointment.customer_id:
@@ -200,6 +214,7 @@ async def _announce(
                 if customer
                 else None
             ),
+            **({"reason": reason} if reason else {}),
         },
         now=now,
     )
@@ -350,6 +365,7 @@ async def book(
     request_fingerprint = request.fingerprint()
     try:
         async with db.write() as session:
+            await hold_schedule(session, request.business_id, changing=False)
             # Before the key's record is claimed: it names the customer (else a raw FK error).
             customer = await read_customer(session, request.business_id, request.customer_id)
             if customer is None:
@@ -448,6 +464,7 @@ async def move(
     now = now or datetime.now(UTC)
     try:
         async with db.write() as session:
+            await hold_schedule(session, business_id, changing=False)
             business = await read_business(session, business_id)
             appointment = await _load(
                 session, business_id, appointment_id, customer_id, for_update=True
@@ -480,6 +497,7 @@ async def move(
                 exclude_appointment_id=appointment.id,
             )
             appointment.staff_id = member.id
+            appointment.outside_hours = False  # moved into the schedule as it now stands
             appointment.starts_at = start
             appointment.ends_at = end
             appointment.blocked_until = end + need.buffer

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
@@ -14,6 +15,9 @@ from booking.db import Database
 from booking.errors import InvalidInput, NotFound
 from booking.models import Business, BusinessNumber, Closure
 from booking.services.phones import is_region, normalize_phone
+
+if TYPE_CHECKING:
+    from booking.services.stranding import OnStranded
 
 
 @dataclass(frozen=True)
@@ -204,8 +208,18 @@ _LIMITS = {
 }
 
 
-async def update_business(db: Database, business_id: int, **changes: object) -> BusinessInfo:
-    """Change settings. A new time zone never moves stored appointments: they are instants."""
+async def update_business(
+    db: Database,
+    business_id: int,
+    *,
+    on_affected: OnStranded | None = None,
+    now: datetime | None = None,
+    **changes: object,
+) -> BusinessInfo:
+    """Change settings. A new time zone keeps appointments' instants (their local times
+    change); if that leaves future ones outside the hours, they are dealt with as asked."""
+    from booking.services.stranding import OnStranded, settle_stranded
+
     async with db.write() as session:
         business = await load_business(session, business_id)
         region = str(changes.get("default_region") or business.default_region).upper()
@@ -239,6 +253,11 @@ async def update_business(db: Database, business_id: int, **changes: object) -> 
             else:
                 raise InvalidInput(field, "is not a business setting")
         await session.flush()
+        if "timezone" in changes:
+            await settle_stranded(
+                session, business_id, on_affected or OnStranded.REFUSE, now=now,
+                reason="the business's time zone changed",
+            )  # fmt: skip
         await session.refresh(business, ["numbers", "closures"])
         return BusinessInfo.of(business)
 
@@ -276,8 +295,18 @@ async def list_closures(db: Database, business_id: int) -> list[ClosureInfo]:
 
 
 async def create_closure(
-    db: Database, business_id: int, starts_on: date, ends_on: date, reason: str = ""
+    db: Database,
+    business_id: int,
+    starts_on: date,
+    ends_on: date,
+    reason: str = "",
+    *,
+    on_affected: OnStranded | None = None,
+    now: datetime | None = None,
 ) -> ClosureInfo:
+    """Close the business for some days; appointments on them are dealt with as asked."""
+    from booking.services.stranding import OnStranded, settle_stranded
+
     if ends_on < starts_on:
         raise InvalidInput("ends_on", "must not be before starts_on")
     async with db.write() as session:
@@ -287,6 +316,10 @@ async def create_closure(
         )
         session.add(closure)
         await session.flush()
+        await settle_stranded(
+            session, business_id, on_affected or OnStranded.REFUSE, now=now,
+            reason=f"closed: {reason}" if reason else "the business is closed that day",
+        )  # fmt: skip
         return ClosureInfo(closure.id, starts_on, ends_on, reason)
 
 

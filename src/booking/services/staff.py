@@ -6,7 +6,7 @@ import itertools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from booking.db import Database
 from booking.errors import InvalidInput, NotFound
 from booking.models import DateOverride, Service, Staff, WeeklyHours
 from booking.services.businesses import load_business
+from booking.services.stranding import OnStranded, settle_stranded
 
 Interval = tuple[time, time]
 
@@ -133,24 +134,44 @@ async def _replace_hours(
 
 
 async def set_weekly_hours(
-    db: Database, business_id: int, staff_id: int, weekly_hours: Mapping[int, Sequence[Interval]]
+    db: Database,
+    business_id: int,
+    staff_id: int,
+    weekly_hours: Mapping[int, Sequence[Interval]],
+    *,
+    on_affected: OnStranded = OnStranded.REFUSE,
+    now: datetime | None = None,
 ) -> StaffInfo:
     """Replace a staff member's weekly hours as a whole (weekday 0 = Monday)."""
     async with db.write() as session:
         staff = await load_staff(session, business_id, staff_id)
         await _replace_hours(session, staff, weekly_hours)
         await session.flush()
+        await settle_stranded(
+            session, business_id, on_affected, now=now, reason="working hours changed",
+            staff_ids=[staff_id],
+        )  # fmt: skip
         await session.refresh(staff, ["hours"])
         return StaffInfo.of(staff)
 
 
 async def set_services(
-    db: Database, business_id: int, staff_id: int, service_ids: Sequence[int]
+    db: Database,
+    business_id: int,
+    staff_id: int,
+    service_ids: Sequence[int],
+    *,
+    on_affected: OnStranded = OnStranded.REFUSE,
+    now: datetime | None = None,
 ) -> StaffInfo:
     async with db.write() as session:
         staff = await load_staff(session, business_id, staff_id)
         staff.services = await _load_services(session, business_id, service_ids)
         await session.flush()
+        await settle_stranded(
+            session, business_id, on_affected, now=now, reason="service no longer offered by them",
+            staff_ids=[staff_id],
+        )  # fmt: skip
         return StaffInfo.of(staff)
 
 
@@ -161,6 +182,9 @@ async def add_override(
     on_date: date,
     intervals: Sequence[Interval] = (),
     reason: str = "",
+    *,
+    on_affected: OnStranded = OnStranded.REFUSE,
+    now: datetime | None = None,
 ) -> None:
     """Replace one date's hours: no intervals means a day off."""
     ordered = validate_intervals(intervals, "intervals")
@@ -183,6 +207,12 @@ async def add_override(
                     reason=reason,
                 )
             )
+        await session.flush()
+        await settle_stranded(
+            session, business_id, on_affected, now=now,
+            reason=reason or ("day off" if not ordered else "hours changed that day"),
+            staff_ids=[staff_id],
+        )  # fmt: skip
 
 
 async def create_service(
@@ -243,6 +273,8 @@ async def update_staff(
     name: str | None = None,
     active: bool | None = None,
     service_ids: Sequence[int] | None = None,
+    on_affected: OnStranded = OnStranded.REFUSE,
+    now: datetime | None = None,
 ) -> StaffInfo:
     """Rename, (de)activate or change services. An inactive member keeps their history and
     appointments but is offered for no new bookings."""
@@ -257,6 +289,13 @@ async def update_staff(
         if service_ids is not None:
             staff.services = await _load_services(session, business_id, service_ids)
         await session.flush()
+        if active is False or service_ids is not None:
+            await settle_stranded(
+                session, business_id, on_affected, now=now,
+                reason="staff member no longer available" if active is False
+                else "service no longer offered by them",
+                staff_ids=[staff_id],
+            )  # fmt: skip
         return StaffInfo.of(staff)
 
 
