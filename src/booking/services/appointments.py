@@ -554,15 +554,16 @@ async def cancel(
 
 
 # What an appointment may become. Cancelled is final: its time may be someone else's now.
-# Completed and no-show may be swapped, so an admin can correct which of the two it was.
+# Completed and no-show may be swapped, or put back to booked, so an admin can correct a
+# mistake; back to booked only while its time is still free (the database checks).
 _NEXT_STATUS = {
     AppointmentStatus.BOOKED: {
         AppointmentStatus.COMPLETED,
         AppointmentStatus.NO_SHOW,
         AppointmentStatus.CANCELLED,
     },
-    AppointmentStatus.COMPLETED: {AppointmentStatus.NO_SHOW},
-    AppointmentStatus.NO_SHOW: {AppointmentStatus.COMPLETED},
+    AppointmentStatus.COMPLETED: {AppointmentStatus.NO_SHOW, AppointmentStatus.BOOKED},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.COMPLETED, AppointmentStatus.BOOKED},
     AppointmentStatus.CANCELLED: set(),
 }
 _AFTER_THE_START = {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
@@ -570,8 +571,6 @@ _AFTER_THE_START = {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
 
 def check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:
     """Refuse a status change the state machine does not allow, saying why."""
-    if to == AppointmentStatus.BOOKED:
-        raise InvalidInput("status", "use move or book to make an appointment booked")
     current = appointment.status
     if to not in _NEXT_STATUS[current]:
         raise Conflict(f"a {current.value} appointment cannot be marked {to.value}")
@@ -595,7 +594,14 @@ async def set_status(
         appointment = await _load(session, business_id, appointment_id, for_update=True)
         check_transition(appointment, status, now)
         appointment.status = status
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            if is_overlap(exc):
+                raise Conflict(
+                    "its time has been booked by someone else since; it cannot be booked again"
+                ) from None
+            raise
         changed = await _info(session, appointment, business.zone)
         if status == AppointmentStatus.CANCELLED:
             await _announce(session, "appointment.cancelled", changed, now)
