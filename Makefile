@@ -8,19 +8,29 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
+# One line per step, so a first install (a few minutes) never looks stuck.
 $(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@echo "make: creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "make: installing pinned dependencies from requirements.lock (a few minutes the first time)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@echo "make: installing booking itself into $(VENV)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@# Bytecode for our own modules, as pip writes it for installed packages: `booking serve`
 	@# then starts without compiling them, even where Python is told not to write bytecode.
-	$(BIN)/python -m compileall -q src
+	@echo "make: compiling booking's modules"
+	@$(BIN)/python -m compileall -q src
 	@touch $(STAMP)
+	@echo "make: $(VENV) is ready"
 
 run: install
-	$(BIN)/booking migrate
-	$(BIN)/booking seed-demo
-	$(BIN)/booking serve
+	@echo "make: migrating the database (DATABASE_URL; by default ./data/booking.db)"
+	@$(BIN)/booking migrate
+	@echo "make: creating the demo business unless the database has one"
+	@$(BIN)/booking seed-demo
+	@echo "make: starting the server: it logs \"serving\" and its address once it listens;"
+	@echo "make: sign in with the admin token printed above (header Authorization: Bearer bk_...)"
+	@$(BIN)/booking serve
 
 test: install
 	$(BIN)/pytest

@@ -1,5 +1,9 @@
 """The `booking` command: serve, migrate, seed-demo, create-business, create-token, backup,
-restore, doctor."""
+restore, date, doctor.
+
+Every failure a user can meet (a bad setting, an unreachable database, a number in use, a port in
+use) is one line on stderr starting with "booking:" and a non-zero exit, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,35 @@ import argparse
 import asyncio
 import gc
 import json
+import socket
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, NoReturn
+
+from booking import __version__
 
 # Pydantic, SQLAlchemy and structlog are imported in `_run`: for `serve`, with the GC paused.
 if TYPE_CHECKING:
     from booking.agent.worker import AgentRunner
     from booking.config import Settings
     from booking.db import Database
+    from booking.errors import InvalidInput
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _database(settings: Settings) -> Database:
+class CliError(Exception):
+    """A failure the user can act on; the message is the one line they see."""
+
+
+def _database(settings: Settings, *, must_exist: bool = True) -> Database:
+    """The database of DATABASE_URL; a SQLite file must exist unless `migrate` is creating it."""
     from booking.db import Database
+    from booking.server import require_database_file
 
+    if must_exist:
+        require_database_file(settings.database_url)
     return Database.from_url(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -28,10 +47,31 @@ def _database(settings: Settings) -> Database:
     )
 
 
+def _prepare_sqlite_file(url: str) -> None:
+    """`migrate` is what creates a SQLite database, its folder included (./data on a fresh
+    clone): it says so in one line, since a mistyped path would otherwise go unnoticed."""
+    from booking.server import sqlite_file
+
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return
+    folder = path.parent
+    if folder.is_dir():
+        print(f"creating the database {path}")
+        return
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        reason = "a file is in the way" if folder.exists() else exc.strerror
+        raise CliError(f"cannot create the directory {folder} for the database: {reason}") from None
+    print(f"creating the database {path} (and its directory {folder})")
+
+
 async def _migrate(settings: Settings) -> int:
     from booking.migrate import current_revision, upgrade
 
-    db = _database(settings)
+    _prepare_sqlite_file(settings.database_url)
+    db = _database(settings, must_exist=False)
     try:
         await upgrade(db.engine)
         print(f"database at revision {await current_revision(db.engine)}")
@@ -85,6 +125,8 @@ async def _seed_demo(settings: Settings, as_json: bool) -> int:
 
 
 async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
     from booking.models.token import TokenRole
     from booking.server import ensure_schema_current
     from booking.services.businesses import create_business
@@ -93,20 +135,42 @@ async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
     db = _database(settings)
     try:
         await ensure_schema_current(db)
-        business = await create_business(
-            db,
-            name=args.name,
-            timezone=args.timezone,
-            region=args.region,
-            numbers=args.number or [],
-            transfer_number=args.transfer_number,
-        )
+        try:
+            business = await create_business(
+                db,
+                name=args.name,
+                timezone=args.timezone,
+                region=args.region,
+                numbers=args.number or [],
+                transfer_number=args.transfer_number,
+            )
+        except IntegrityError:  # only the numbers are unique: say which, as the API does
+            raise await _number_problem(db, args.number or [], args.region) from None
         token = await create_token(db, business.id, "owner", TokenRole.OWNER)
     finally:
         await db.dispose()
     print(f"Business {business.id} created ({business.name}, {business.timezone}).")
     print(f"Admin token (shown once): {token.secret}")
     return 0
+
+
+async def _number_problem(db: Database, numbers: list[str], region: str) -> InvalidInput:
+    """Why the numbers could not be stored: one rings another business, or one is given twice."""
+    from sqlalchemy import select
+
+    from booking.errors import InvalidInput
+    from booking.models import BusinessNumber
+    from booking.services.phones import normalize_phone
+
+    wanted = [normalize_phone(number, region.upper(), "numbers") for number in numbers]
+    async with db.read() as session:
+        taken = await session.scalar(
+            select(BusinessNumber.number).where(BusinessNumber.number.in_(wanted)).limit(1)
+        )
+    if taken is not None:
+        return InvalidInput("numbers", f"{taken} already rings another business")
+    twice = next((n for n in wanted if wanted.count(n) > 1), "a number")
+    return InvalidInput("numbers", f"{twice} is given more than once")
 
 
 async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
@@ -124,6 +188,41 @@ async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
         await db.dispose()
     print(token.secret)
     return 0
+
+
+async def _date(settings: Settings, args: argparse.Namespace) -> int:
+    """A date for scripts and the README's examples, counted from today in the business's time
+    zone (not the machine's), so the examples work on any day and with any `date` command."""
+    start: date | None = args.from_date
+    if start is None:
+        start = await _business_today(settings, args.business_id)
+    print(later_date(start, args.days, args.weekday).isoformat())
+    return 0
+
+
+async def _business_today(settings: Settings, business_id: int | None) -> date:
+    from booking.server import ensure_schema_current
+    from booking.services.businesses import get_business
+    from booking.services.demo import first_business_id
+
+    db = _database(settings)
+    try:
+        await ensure_schema_current(db)
+        business_id = business_id or settings.business_id or await first_business_id(db)
+        if business_id is None:
+            raise CliError("no business yet: run `booking seed-demo` or `booking create-business`")
+        business = await get_business(db, business_id)
+    finally:
+        await db.dispose()
+    return datetime.now(business.zone).date()
+
+
+def later_date(start: date, days: int, weekday: str | None) -> date:
+    """`days` after `start`, then forward to the first `weekday` (if given) on or after it."""
+    day = start + timedelta(days=days)
+    if weekday is not None:
+        day += timedelta(days=(WEEKDAYS.index(weekday) - day.weekday()) % 7)
+    return day
 
 
 def agent_mode(settings: Settings) -> bool:
@@ -145,16 +244,11 @@ class AgentSettingsIncomplete(Exception):
 
 
 def _agent_runner(settings: Settings) -> AgentRunner | None:
-    from booking.logging import get_logger
-
+    """The phone agent when configured; without it `serve` says so once HTTP listens."""
     if agent_mode(settings):
         from booking.agent.worker import AgentRunner  # LiveKit is imported only to answer calls
 
         return AgentRunner(settings)
-    get_logger("booking.cli").info(
-        "phone agent off: serving HTTP only; set LIVEKIT_URL, LIVEKIT_API_KEY, "
-        "LIVEKIT_API_SECRET and GOOGLE_API_KEY to answer calls"
-    )
     return None
 
 
@@ -173,13 +267,32 @@ async def _serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line too, pointing at --help instead of printing the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-01") from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="booking", description=__doc__)
+    parser = _Parser(prog="booking", description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--version", action="version", version=f"booking {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API (and the phone agent if configured)")
     serve.add_argument("--host", default=None, help="default: HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: PORT or 8000")
-    commands.add_parser("migrate", help="apply database migrations up to the latest")
+    commands.add_parser(
+        "migrate",
+        help="apply database migrations up to the latest; creates a SQLite file (and its "
+        "directory) that does not exist yet, saying so",
+    )
     seed = commands.add_parser(
         "seed-demo", help="create the demo business if the database has no business"
     )
@@ -209,6 +322,24 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="put a backup in place of the SQLite database (stop serving first)"
     )
     restore.add_argument("path", help="the backup file to restore")
+    when = commands.add_parser(
+        "date",
+        help="print a date (YYYY-MM-DD) counted from today in the business's time zone; "
+        "default: tomorrow",
+    )
+    when.add_argument("--days", type=int, default=1, help="days after the start (default 1)")
+    when.add_argument(
+        "--weekday", choices=WEEKDAYS, default=None, help="then the first such day on or after"
+    )
+    when.add_argument(
+        "--from", dest="from_date", type=_iso_date, default=None, help="start here, not today"
+    )
+    when.add_argument(
+        "--business-id",
+        type=int,
+        default=None,
+        help="whose time zone (default: BUSINESS_ID or the lowest id)",
+    )
     doctor = commands.add_parser(
         "doctor",
         help="check the set-up end to end: settings, database, numbers, LiveKit, Gemini, webhooks",
@@ -239,7 +370,6 @@ def _run(args: argparse.Namespace) -> int:
 
         return doctor(as_json=args.json)
     from booking.config import SettingsError, get_settings
-    from booking.errors import BookingError
     from booking.logging import configure_logging
 
     try:
@@ -250,9 +380,8 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "serve":
-            return asyncio.run(
-                _serve(settings, args.host or settings.host, args.port or settings.port)
-            )
+            port = settings.port if args.port is None else args.port  # --port 0: a free port
+            return asyncio.run(_serve(settings, args.host or settings.host, port))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "seed-demo":
@@ -261,19 +390,73 @@ def _run(args: argparse.Namespace) -> int:
             return asyncio.run(_create_business(settings, args))
         if args.command == "create-token":
             return asyncio.run(_create_token(settings, args))
+        if args.command == "date":
+            return asyncio.run(_date(settings, args))
         if args.command in ("backup", "restore"):
             from booking.backup import run_backup, run_restore
 
             run = run_backup if args.command == "backup" else run_restore
             return run(settings, args.path)
-    except BookingError as exc:
-        print(f"booking: {exc.message}", file=sys.stderr)
+    except Exception as exc:  # the one place a known failure becomes a line, not a traceback
+        problem = one_line_problem(exc, settings.database_url)
+        if problem is None:
+            raise
+        print(f"booking: {problem}", file=sys.stderr)
         return 1
-    except Exception as exc:  # the one place a surprise becomes a line, not a traceback
-        from booking.server import SchemaNotCurrent
-
-        if isinstance(exc, SchemaNotCurrent | AgentSettingsIncomplete):
-            print(f"booking: {exc}", file=sys.stderr)
-            return 1
-        raise
     return 2
+
+
+def one_line_problem(exc: BaseException, database_url: str) -> str | None:
+    """What to tell the user about a failure they can act on; None for a bug (a traceback)."""
+    from booking.errors import BookingError, Unavailable
+    from booking.server import CannotListen, SchemaNotCurrent
+
+    if isinstance(exc, Unavailable) and exc.__cause__ is not None:
+        return database_problem(exc.__cause__, database_url) or exc.message
+    if isinstance(exc, BookingError):
+        return exc.message
+    if isinstance(exc, CliError | SchemaNotCurrent | AgentSettingsIncomplete | CannotListen):
+        return str(exc)
+    return database_problem(exc, database_url)
+
+
+def database_problem(exc: BaseException, database_url: str) -> str | None:
+    """A refused or unreachable database in one line naming where (never the password)."""
+    from sqlalchemy.exc import DBAPIError
+
+    where = database_location(database_url)
+    if isinstance(exc, DBAPIError):
+        reason = _first_line(exc.orig if exc.orig is not None else exc)
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        if sqlstate[:2] in ("08", "28", "3D"):  # connection, authorization, unknown database
+            return f"the database server at {where} refused the connection: {reason}"
+        if "unable to open database file" in reason:
+            return f"cannot open the database {where}: check the path and its permissions"
+        return f"database error at {where}: {reason}"
+    if isinstance(exc, OSError) and exc.filename is not None:  # a file, not the database
+        return f"{exc.strerror or exc}: {exc.filename}"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"cannot connect to the database at {where}: connection refused (is it running?)"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot connect to the database at {where}: unknown host"
+    if isinstance(exc, TimeoutError):
+        return f"cannot connect to the database at {where}: no answer"
+    if isinstance(exc, OSError):
+        return f"cannot connect to the database at {where}: {exc.strerror or exc}"
+    return None
+
+
+def database_location(database_url: str) -> str:
+    """user@host:port/name for a server, the file for SQLite: enough to spot a typo."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    user = f"{url.username}@" if url.username else ""
+    return f"{user}{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

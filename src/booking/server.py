@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from sqlalchemy import select
 
 from booking.api.app import Lifecycle, create_app
 from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
 from booking.migrate import schema_state
+from booking.models import Business
 from booking.services import calls
 from booking.services.webhook_sender import Outbox, SendLimits
 
@@ -31,6 +36,15 @@ log = get_logger(__name__)
 
 class SchemaNotCurrent(Exception):
     """The database is behind (or ahead of) this code's migrations."""
+
+
+class DatabaseMissing(SchemaNotCurrent):
+    """The SQLite file does not exist: connecting would create an empty one, which then reads as
+    "behind"; the user needs to hear that there is no database at all."""
+
+
+class CannotListen(Exception):
+    """The HTTP address cannot be bound (a port in use, a privileged port, an unknown host)."""
 
 
 class _QuietSignalsServer(uvicorn.Server):
@@ -54,6 +68,22 @@ class _QuietSignalsServer(uvicorn.Server):
             self.listening.set()
 
 
+def require_database_file(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist, before anything creates it or its folder;
+    only `booking migrate` creates a database."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise DatabaseMissing(f"no database at {path}; run `booking migrate` to create it")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL or an in-memory database)."""
+    if not url.startswith("sqlite"):
+        return None
+    raw = url.split(":///", 1)[1].split("?", 1)[0]
+    return None if raw in ("", ":memory:") else Path(raw).absolute()
+
+
 async def ensure_schema_current(db: Database) -> None:
     state = await schema_state(db.engine)
     if state == "behind":
@@ -62,6 +92,100 @@ async def ensure_schema_current(db: Database) -> None:
         )
     if state == "ahead":
         raise SchemaNotCurrent("the database was migrated by a newer version of booking")
+
+
+async def warn_if_default_business_missing(db: Database, business_id: int | None) -> None:
+    """A BUSINESS_ID naming no business would leave calls to unknown numbers unanswered without a
+    word; say so once at start-up (it may be created later, so this is not a refusal)."""
+    if business_id is None:
+        return
+    async with db.read() as session:
+        found = await session.scalar(select(Business.id).where(Business.id == business_id))
+    if found is None:
+        log.warning(
+            f"BUSINESS_ID {business_id} names no business: calls to unknown numbers will not be "
+            "answered; set it to an existing business's id, or unset it for the lowest id"
+        )
+
+
+def bind_http(host: str, port: int) -> list[socket.socket]:
+    """Bind the HTTP address before anything says "serving", so a port in use is one line and
+    exit 1 (uvicorn would find out after start-up, log it and exit 3). Port 0 picks a free one."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CannotListen(f"cannot listen on {host}: {exc.strerror}") from None
+    listeners: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in addresses:
+            if listeners and port == 0:  # every address on the port the first one got
+                address = (address[0], listeners[0].getsockname()[1], *address[2:])
+            listeners.append(_bound_socket(family, kind, proto, address, port))
+    except BaseException:
+        for listener in listeners:
+            listener.close()
+        raise
+    return listeners
+
+
+def _bound_socket(
+    family: socket.AddressFamily,
+    kind: socket.SocketKind,
+    proto: int,
+    address: tuple[Any, ...],
+    port: int,
+) -> socket.socket:
+    """One listening socket, set up as asyncio's `create_server` sets its own."""
+    listener = socket.socket(family, kind, proto)
+    try:
+        if os.name == "posix":
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        raise CannotListen(_bind_problem(exc, str(address[0]), port)) from None
+    return listener
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} is in use on {host}; stop what uses it, "
+            "or choose another with --port or PORT"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}; choose another with --port or PORT"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: not an address of this machine (--host or HOST)"
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+
+
+def http_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def _log_serving_once_listening(
+    http: _QuietSignalsServer, http_task: asyncio.Task[None], **fields: str
+) -> None:
+    """Say "serving" only once connections are taken: never for a start-up that fails."""
+    listening = asyncio.create_task(http.listening.wait())
+    await asyncio.wait({listening, http_task}, return_when=asyncio.FIRST_COMPLETED)
+    listening.cancel()
+    if not http.listening.is_set():
+        return
+    if fields.get("agent") == "disabled":
+        log.info(
+            "phone agent off: serving HTTP only; set LIVEKIT_URL, LIVEKIT_API_KEY, "
+            "LIVEKIT_API_SECRET and GOOGLE_API_KEY to answer calls"
+        )
+    log.info(
+        "serving",
+        **fields,
+        sign_in="send Authorization: Bearer <admin token>; "
+        "booking create-token --business-id <id> --role owner makes one",
+    )
 
 
 async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
@@ -123,6 +247,23 @@ async def serve(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set), then drain and shut down cleanly."""
+    require_database_file(settings.database_url)
+    listeners = bind_http(host, port)
+    try:
+        await _serve_on(settings, listeners, host, agent_runner, stop)
+    finally:
+        for listener in listeners:  # uvicorn closes them once it has served; this is for a
+            listener.close()  # start-up that failed before
+
+
+async def _serve_on(
+    settings: Settings,
+    listeners: list[socket.socket],
+    host: str,
+    agent_runner: Callable[[Database, Lifecycle, asyncio.Event], Awaitable[None]] | None,
+    stop: asyncio.Event | None,
+) -> None:
+    """`serve` once the address is bound: the schema check, then HTTP and the agent."""
     db = Database.from_url(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -130,6 +271,8 @@ async def serve(
     )
     try:
         await ensure_schema_current(db)
+        await warn_if_default_business_missing(db, settings.business_id)
+        port = int(listeners[0].getsockname()[1])
         lifecycle = Lifecycle(agent="starting" if agent_runner else "disabled")
         app = create_app(db, max_body_bytes=settings.max_request_body_bytes, lifecycle=lifecycle)
         config = uvicorn.Config(
@@ -149,14 +292,17 @@ async def serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        http_task = asyncio.create_task(http.serve(), name="http")
+        http_task = asyncio.create_task(http.serve(sockets=listeners), name="http")
         agent_task: asyncio.Future[None] | None = (
             asyncio.ensure_future(agent_runner(db, lifecycle, stop)) if agent_runner else None
         )
         housekeeping_task = asyncio.create_task(
             _housekeeping(db, settings, http.listening), name="housekeeping"
         )
-        log.info("serving", url=f"http://{host}:{port}", agent=lifecycle.agent)
+        url = http_url(host, port)
+        await _log_serving_once_listening(
+            http, http_task, url=url, docs=f"{url}/schema/swagger", agent=lifecycle.agent
+        )
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         housekeeping_task.cancel()
