@@ -525,8 +525,8 @@ async def test_listing_a_members_overrides(client, db, shop, auth):
             "date": "2026-12-10",
             "closed": False,
             "intervals": [
-                {"opens_at": "08:00:00", "closes_at": "10:00:00"},
-                {"opens_at": "14:00:00", "closes_at": "16:00:00"},
+                {"opens_at": "08:00", "closes_at": "10:00"},
+                {"opens_at": "14:00", "closes_at": "16:00"},
             ],
             "reason": "Late start",
         },
@@ -577,8 +577,8 @@ async def test_replacing_hours_with_a_lunch_break(client, db, shop, auth):
             {
                 "weekday": "wednesday",
                 "intervals": [
-                    {"opens_at": "08:30:00", "closes_at": "12:00:00"},
-                    {"opens_at": "13:00:00", "closes_at": "17:30:00"},
+                    {"opens_at": "08:30", "closes_at": "12:00"},
+                    {"opens_at": "13:00", "closes_at": "17:30"},
                 ],
             }
         ]

@@ -5,19 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic_core import PydanticCustomError
 
 from booking.api.schemas import (
     AppointmentOut,
     Body,
     CustomerOut,
     DateText,
+    Email,
     Id,
     Label,
     Name,
     TimeText,
 )
+from booking.config import validate_timezone
 from booking.services.businesses import BusinessInfo, ClosureInfo
+from booking.services.phones import is_region
 from booking.services.staff import OverrideInfo, ServiceInfo, StaffInfo
 
 T = TypeVar("T")
@@ -63,17 +67,34 @@ class BusinessOut(BaseModel):
         )
 
 
+def known_timezone(value: str) -> str:
+    """Checked here, beside the other settings, so one answer names every bad one."""
+    try:
+        validate_timezone(value)
+    except ValueError as exc:
+        raise PydanticCustomError("timezone", str(exc)) from None
+    return value
+
+
+def known_region(value: str) -> str:
+    if not is_region(value):
+        raise PydanticCustomError("region", "is not a region code like US or GB")
+    return value
+
+
 class BusinessUpdate(Body):
     name: Name | None = None
-    timezone: Annotated[str, Field(max_length=64)] | None = None
-    default_region: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    timezone: Annotated[str, Field(max_length=64), AfterValidator(known_timezone)] | None = None
+    default_region: (
+        Annotated[str, Field(min_length=2, max_length=2), AfterValidator(known_region)] | None
+    ) = None
     numbers: Annotated[list[Phone], Field(max_length=20)] | None = None
-    slot_step_minutes: int | None = None
-    min_notice_minutes: int | None = None
-    horizon_days: int | None = None
-    cancellation_cutoff_minutes: int | None = None
+    slot_step_minutes: Annotated[int, Field(ge=5, le=240)] | None = None
+    min_notice_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
+    horizon_days: Annotated[int, Field(ge=1, le=730)] | None = None
+    cancellation_cutoff_minutes: Annotated[int, Field(ge=0, le=14 * 24 * 60)] | None = None
     transfer_number: Annotated[str, Field(max_length=40)] | None = None
-    max_call_seconds: int | None = None
+    max_call_seconds: Annotated[int, Field(ge=60, le=1800)] | None = None
 
 
 class ClosureIn(Body):
@@ -96,18 +117,22 @@ class ClosureOut(BaseModel):
 def _wall_clock(value: time) -> time:
     # pydantic reads 0 or "09:00Z" as a time with an offset; hours are local wall-clock times.
     if value.tzinfo is not None:
-        raise ValueError("give a local wall-clock time (HH:MM) without an offset")
+        raise PydanticCustomError("time", "give a local wall-clock time (HH:MM) without an offset")
+    if value.second or value.microsecond:
+        raise PydanticCustomError("time", "give hours to the minute (HH:MM)")
     return value
 
 
-# Litestar documents `time` as an ISO duration; it travels as a wall-clock time ("09:00").
+# Litestar documents `time` as an ISO duration; it travels as a wall-clock time ("09:00"), in
+# and out, like every other time of day in the API.
 WallTime = Annotated[
     time,
     AfterValidator(_wall_clock),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
     Field(
         json_schema_extra={
             "format": None,
-            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:00)?$",
             "examples": ["09:00"],
         }
     ),
@@ -115,11 +140,25 @@ WallTime = Annotated[
 
 
 class IntervalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     opens_at: WallTime
     closes_at: WallTime
 
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> IntervalIn:
+        if self.closes_at <= self.opens_at:
+            raise PydanticCustomError(
+                "interval",
+                "closes_at {closes} is not after opens_at {opens}",
+                {"closes": f"{self.closes_at:%H:%M}", "opens": f"{self.opens_at:%H:%M}"},
+            )
+        return self
+
 
 class DayHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     weekday: Weekday
     intervals: Annotated[list[IntervalIn], Field(max_length=12)]
 
@@ -246,7 +285,7 @@ class ServiceOut(BaseModel):
 class CustomerUpdate(Body):
     name: Name | None = None
     phone: Phone | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
+    email: Email = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
 
 

@@ -13,6 +13,8 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
 
 from booking import __version__
 from booking import metrics as _product_metrics  # noqa: F401  (registers the counters)
@@ -25,7 +27,9 @@ from booking.api.calls import CallController, MessageController
 from booking.api.catalogue import ServiceController
 from booking.api.customers import CustomerController
 from booking.api.health import health
+from booking.api.media_type import require_json_body
 from booking.api.problems import ProblemResponses, problem_details_plugin
+from booking.api.request_log import RequestLog
 from booking.api.staff import StaffController
 from booking.api.throttle import FailedAuthThrottle
 from booking.api.tokens import TokenController
@@ -59,6 +63,29 @@ async def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:
     for value in request.path_params.values():
         if isinstance(value, int) and not 0 < value <= MAX_ID:
             raise NotFound("resource", value)
+
+
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """Refusals due before a body or parameter is read: impossible ids, non-JSON bodies."""
+    await reject_impossible_ids(request)
+    require_json_body(request)
+
+
+# Swagger UI's own files, from the swagger-ui-bundle-v2 package: the docs page loads nothing
+# from the internet, so it works on a box without it.
+DOCS_ASSETS = "/schema/assets"
+DOCS_FILES = create_static_files_router(
+    path=DOCS_ASSETS, directories=[swagger_ui_path], name="docs_assets", include_in_schema=False
+)
+
+
+def swagger_page() -> SwaggerRenderPlugin:
+    return SwaggerRenderPlugin(
+        js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
+    )
 
 
 @dataclass
@@ -95,13 +122,13 @@ def create_app(
         security=[{"bearer": []}],
     )
     app = Litestar(
-        route_handlers=[health, MetricsController, api, calendar_feed],
+        route_handlers=[health, MetricsController, api, calendar_feed, DOCS_FILES],
         plugins=[
             problem_details_plugin(),
             ProblemResponses(guard=require_token, owner_guard=require_owner),
         ],
         middleware=[PROMETHEUS.middleware],
-        before_request=reject_impossible_ids,
+        before_request=check_request,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="booking",
@@ -112,13 +139,15 @@ def create_app(
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="bk_…")
                 }
             ),
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[swagger_page()],
         ),
         debug=False,
         # Litestar's default logging config sets the root logger to INFO with a plain-text
         # handler of its own; its lines go through ours (`booking.logging`) instead.
         logging_config=None,
     )
+    # Outermost, around routing and error handling: unknown routes and failures are logged too.
+    app.asgi_handler = RequestLog(app.asgi_handler)
     app.state.db = db
     app.state.lifecycle = lifecycle or Lifecycle()
     app.state.clock = clock

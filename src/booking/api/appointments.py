@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from booking.api.admin_schemas import AppointmentMove, PageOut
 from booking.api.auth import same_business
 from booking.api.schemas import AppointmentCreate, AppointmentOut, SlotOut, SlotsOut
+from booking.api.search_window import date_range, refuse_past_horizon
 from booking.api.state import business_id, database, now
 from booking.errors import InvalidInput
 from booking.models import MAX_ID, AppointmentSource, AppointmentStatus
@@ -65,9 +66,10 @@ class AppointmentController(Controller):
         duration_minutes: Annotated[int, Parameter(ge=5, le=720)] = 30,
         service_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
     ) -> SlotsOut:
-        db, owner = database(request), business_id(request)
-        first = parse_date(start_date, "start_date")
-        last = parse_date(end_date, "end_date") if end_date else first
+        db, owner, current = database(request), business_id(request), now(request)
+        first, last = date_range(start_date, end_date)
+        business = await get_business(db, owner)
+        refuse_past_horizon(business, current, first, last)
         slots = await availability.find_slots(
             db,
             owner,
@@ -76,9 +78,8 @@ class AppointmentController(Controller):
             staff_id=staff_id,
             service_id=service_id,
             duration_minutes=None if service_id else duration_minutes,
-            now=now(request),
+            now=current,
         )
-        business = await get_business(db, owner)
         minutes = (
             int((slots[0].ends_at - slots[0].starts_at) / timedelta(minutes=1))
             if slots

@@ -80,8 +80,9 @@ async def require_owner(
         raise OwnerRequired()
 
 
-def same_business(token_business_id: int, requested_business_id: int) -> int:
-    """A business id in a body must be the token's own; any other is reported as not found."""
-    if requested_business_id != token_business_id:
+def same_business(token_business_id: int, requested_business_id: int | None) -> int:
+    """The token names the business; a business id in a body (kept for the seed's clients) may
+    repeat it, and any other is reported as not found."""
+    if requested_business_id is not None and requested_business_id != token_business_id:
         raise NotFound("business", requested_business_id)
     return token_business_id

@@ -9,12 +9,12 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from booking.api.admin_schemas import AvailabilityOut, AvailabilitySlot
+from booking.api.search_window import date_range, refuse_past_horizon
 from booking.api.state import business_id, database, now
 from booking.errors import InvalidInput
 from booking.models import MAX_ID
 from booking.services import availability
 from booking.services.businesses import get_business
-from booking.services.localtime import parse_date
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 2000
@@ -38,10 +38,11 @@ class AvailabilityController(Controller):
     ) -> AvailabilityOut:
         """At most `limit` slots per answer, earliest first; when there are more, `next_after`
         is the `after` to send for the next page."""
-        db, owner = database(request), business_id(request)
-        first = parse_date(start_date, "start_date")
-        last = parse_date(end_date, "end_date") if end_date else first
+        db, owner, current = database(request), business_id(request), now(request)
+        first, last = date_range(start_date, end_date)
         cursor = parse_cursor(after) if after else None
+        business = await get_business(db, owner)
+        refuse_past_horizon(business, current, first, last)
         slots = await availability.find_slots(
             db,
             owner,
@@ -50,12 +51,11 @@ class AvailabilityController(Controller):
             staff_id=staff_id,
             service_id=service_id,
             duration_minutes=duration_minutes,
-            now=now(request),
+            now=current,
             after=cursor,
             limit=limit + 1,  # one more than shown tells whether another page follows
         )
         page, more = slots[:limit], len(slots) > limit
-        business = await get_business(db, owner)
         minutes = (
             int((slots[0].ends_at - slots[0].starts_at) / timedelta(minutes=1))
             if slots

@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK
 
 from booking.api.admin_schemas import CalendarFeedOut
+from booking.api.plain_errors import NotFoundBy
 from booking.api.state import business_id, database, now
 from booking.errors import NotFound
 from booking.services import staff
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 FEED_PATH = "/api/staff/{staff_id:int}/calendar.ics"
 PRODID = "-//booking//staff calendar feed//EN"
 REFRESH = timedelta(minutes=15)
+WRONG_KEY = (
+    "the key in this calendar feed's URL is wrong or has been replaced; "
+    "ask an admin for the feed's current URL"
+)
 
 
 def feed_url(request: Request[Any, Any, Any], staff_id: int, key: str) -> str:
@@ -44,9 +49,13 @@ def feed_url(request: Request[Any, Any, Any], staff_id: int, key: str) -> str:
 async def calendar_feed(
     request: Request[Any, Any, Any], staff_id: int, key: str | None = None
 ) -> Response[bytes]:
-    """Wrong, old or missing keys and unknown staff all answer the same 404."""
+    """Wrong, old or missing keys and unknown staff all answer the same 404, which says the
+    key is wrong without telling whether the staff member exists."""
     current = now(request)
-    feed = await feed_by_key(database(request), staff_id, key, current)
+    try:
+        feed = await feed_by_key(database(request), staff_id, key, current)
+    except NotFound:
+        raise NotFoundBy("calendar feed", WRONG_KEY) from None
     return Response(
         content=render_feed(feed, current),
         media_type="text/calendar",

@@ -10,9 +10,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from booking.api.admin_schemas import CustomerDetailOut, CustomerUpdate, PageOut
 from booking.api.auth import same_business
+from booking.api.plain_errors import NotFoundBy
 from booking.api.schemas import AppointmentOut, CustomerCreate, CustomerLookup, CustomerOut
 from booking.api.state import business_id, database, now
-from booking.errors import NotFound
 from booking.services import customers
 from booking.services.appointment_queries import list_appointments
 from booking.services.customer_directory import search_customers
@@ -29,7 +29,7 @@ class CustomerController(Controller):
         owner = same_business(business_id(request), data.business_id)
         found = await customers.find_by_phone(database(request), owner, data.phone)
         if found is None:
-            raise NotFound("customer", "with that phone number")
+            raise NotFoundBy("customer", "no customer with that phone number")
         return CustomerOut.of(found)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a customer")

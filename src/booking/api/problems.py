@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Any
 
 from litestar.exceptions import HTTPException, ValidationException
@@ -17,10 +19,15 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 from litestar.routes import BaseRoute, HTTPRoute
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
 from pydantic import BaseModel
 
 from booking import errors
+from booking.api.plain_errors import InvalidFields
 from booking.logging import get_logger
 
 log = get_logger(__name__)
@@ -48,7 +55,9 @@ def booking_error_to_problem(exc: errors.BookingError) -> ProblemDetailsExceptio
             status, title = code, heading
             break
     extra: dict[str, Any] = {"code": exc.code}
-    if isinstance(exc, errors.InvalidInput):
+    if isinstance(exc, InvalidFields):
+        extra["errors"] = [{"field": field, "message": why} for field, why in exc.problems]
+    elif isinstance(exc, errors.InvalidInput):
         extra["errors"] = [{"field": exc.field, "message": exc.reason}]
     if isinstance(exc, errors.DuplicateCustomer):
         extra["customer_id"] = exc.customer_id
@@ -64,23 +73,25 @@ def booking_error_to_problem(exc: errors.BookingError) -> ProblemDetailsExceptio
 
 
 def _field_of(error: dict[str, Any]) -> str:
-    key = error.get("key")
-    return str(key) if key else str(error.get("source", "body"))
+    key = str(error.get("key") or "")
+    return "body" if key in ("", "data") else key
 
 
-def validation_to_problem(exc: ValidationException) -> ProblemDetailsException:
-    """Field errors become 422 naming each field; a body that does not parse stays 400."""
-    raw = exc.extra if isinstance(exc.extra, list) else []
-    fields = [e for e in raw if isinstance(e, dict) and e.get("key")]
-    if not fields:
-        return ProblemDetailsException(
-            status_code=HTTP_400_BAD_REQUEST,
-            title="Malformed request",
-            detail=str(exc.detail),
-            type_=TYPE_BASE + "malformed",
-        )
-    problems = [{"field": _field_of(e), "message": str(e.get("message", ""))} for e in fields]
-    names = ", ".join(p["field"] for p in problems)
+# pydantic's wording for some failures, in the plain words the rest of the API uses.
+_PLAIN_MESSAGES = {
+    "Extra inputs are not permitted": "is not a field of this body; check its spelling",
+    "Field required": "is required",
+}
+
+
+def _message_of(error: dict[str, Any]) -> str:
+    text = str(error.get("message", "")).removeprefix("Value error, ")
+    return _PLAIN_MESSAGES.get(text, text)
+
+
+def invalid_fields(problems: list[dict[str, str]]) -> ProblemDetailsException:
+    """422 naming every refused field at once, each with its reason."""
+    names = ", ".join(dict.fromkeys(p["field"] for p in problems))
     return ProblemDetailsException(
         status_code=HTTP_422_UNPROCESSABLE_ENTITY,
         title="Invalid input",
@@ -90,49 +101,95 @@ def validation_to_problem(exc: ValidationException) -> ProblemDetailsException:
     )
 
 
+_MISSING = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+
+
+def validation_to_problem(exc: ValidationException) -> ProblemDetailsException:
+    """Field errors and missing parameters become 422 naming each field; a body that does not
+    parse stays 400."""
+    missing = _MISSING.match(str(exc.detail))
+    if missing:
+        where, name = missing.groups()
+        return invalid_fields([{"field": name, "message": f"is a required {where} parameter"}])
+    raw = exc.extra if isinstance(exc.extra, list) else []
+    fields = [e for e in raw if isinstance(e, dict) and e.get("key")]
+    if not fields:
+        return _status_problem(HTTP_400_BAD_REQUEST, str(exc.detail))
+    return invalid_fields([{"field": _field_of(e), "message": _message_of(e)} for e in fields])
+
+
+def _plain_detail(exc: HTTPException) -> str:
+    """Litestar's own details are the status phrase ("Not Found"); ours say what happened."""
+    detail = str(exc.detail)
+    if detail != HTTPStatus(exc.status_code).phrase:
+        return detail
+    if exc.status_code == HTTP_405_METHOD_NOT_ALLOWED:
+        allowed = (exc.headers or {}).get("allow", "")
+        refusal = "this route does not answer that method"
+        return f"{refusal}; it answers {allowed}" if allowed else refusal
+    return _PLAIN_DETAILS.get(exc.status_code, detail)
+
+
+def _status_problem(
+    status: int, detail: str, headers: dict[str, str] | None = None
+) -> ProblemDetailsException:
+    slug = _SLUGS.get(status, "error")
+    return ProblemDetailsException(
+        status_code=status,
+        title=_TITLES.get(status, "Error"),
+        detail=detail,
+        type_=TYPE_BASE + slug,
+        extra={"code": slug},
+        headers=headers,
+    )
+
+
 def http_to_problem(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ValidationException):
         return validation_to_problem(exc)
-    return ProblemDetailsException(
-        status_code=exc.status_code,
-        title=_TITLES.get(exc.status_code, "Error"),
-        detail=str(exc.detail),
-        headers=exc.headers,
-    )
+    return _status_problem(exc.status_code, _plain_detail(exc), exc.headers)
 
 
 def too_deep_to_problem(exc: RecursionError) -> ProblemDetailsException:
     """A body nested too deep for the parser is a body that does not parse."""
-    return ProblemDetailsException(
-        status_code=HTTP_400_BAD_REQUEST,
-        title="Malformed request",
-        detail="the body is nested too deeply to read",
-        type_=TYPE_BASE + "malformed",
-    )
+    return _status_problem(HTTP_400_BAD_REQUEST, "the body is nested too deeply to read")
 
 
 def unexpected_to_problem(exc: Exception) -> ProblemDetailsException:
     """A failure nobody planned for: logged with its traceback, answered with a problem body
     that reveals nothing of it."""
     log.error("unhandled error answering a request", exc_info=exc)
-    return ProblemDetailsException(
-        status_code=500,
-        title="Internal server error",
-        detail="something went wrong on our side; it has been logged",
-        type_=TYPE_BASE + "internal",
-    )
+    return _status_problem(500, "something went wrong on our side; it has been logged")
 
 
 _TITLES = {
-    400: "Bad request",
+    400: "Malformed request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     413: "Request body too large",
+    415: "Unsupported media type",
     429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
+}
+# The last part of each status's `type` URI, and its `code`.
+_SLUGS = {
+    400: "malformed",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal",
+    503: "unavailable",
+}
+_PLAIN_DETAILS = {
+    404: "no route answers this path; the API's routes are listed at /schema/swagger",
+    413: "the request body is larger than this server accepts",
 }
 
 
@@ -158,10 +215,10 @@ class FieldProblem(BaseModel):
 class ProblemDetail(BaseModel):
     """An RFC 9457 problem (`application/problem+json`), the body of every error answer."""
 
-    status: int
+    type: str
     title: str
+    status: int
     detail: str
-    type: str | None = None
     code: str | None = None
     errors: list[FieldProblem] | None = None
     customer_id: int | None = None
@@ -174,6 +231,7 @@ _DESCRIPTIONS = {
     404: "No such resource in this business",
     409: "Conflicts with what is stored (a taken slot, a duplicate, too late)",
     413: "The request body is too large",
+    415: "The body is not JSON (send Content-Type: application/json)",
     422: "A field is invalid; `errors` names each one",
     429: "Too many failed attempts to authenticate",
     503: "The database is unavailable; retry shortly",
@@ -216,7 +274,7 @@ class ProblemResponses(ReceiveRoutePlugin):
             else:  # /health and /metrics document their own answers
                 continue
             if handler.http_methods & _WRITES:
-                statuses |= {409, 413}
+                statuses |= {409, 413, 415}
             declared = dict(handler.responses or {})
             handler.responses = {
                 **{s: _problem(s) for s in sorted(statuses) if s not in declared},

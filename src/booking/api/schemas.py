@@ -4,19 +4,50 @@ one is reported under its own field name."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from booking.models import MAX_ID
 from booking.services.appointments import AppointmentInfo
 from booking.services.availability import Slot
 from booking.services.customers import CustomerInfo
+from booking.services.localtime import EARLIEST_DATE, LATEST_DATE
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-DateText = Annotated[str, Field(max_length=10, examples=["2026-12-10"])]
-TimeText = Annotated[str, Field(max_length=8, examples=["10:00"])]
+
+
+def calendar_date(value: str) -> str:
+    """Checked with the other fields, so one answer names every bad field; the services parse
+    the text again (and keep their own check for callers other than the API)."""
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date", "must be a date in the form YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise PydanticCustomError(
+            "date", f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+        )
+    return value
+
+
+def wall_clock_time(value: str) -> str:
+    """A local wall-clock time ("10:00"), checked with the other fields for the same reason."""
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("time", "must be a time in the form HH:MM") from None
+    if parsed.tzinfo is not None:
+        raise PydanticCustomError("time", "give a local wall-clock time (HH:MM) without an offset")
+    return value
+
+
+DateText = Annotated[
+    str, Field(max_length=10, examples=["2026-12-10"]), AfterValidator(calendar_date)
+]
+TimeText = Annotated[str, Field(max_length=8, examples=["10:00"]), AfterValidator(wall_clock_time)]
 
 
 def _has_nul(value: Any) -> bool:
@@ -37,8 +68,30 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_con
 Label = Annotated[str, Field(max_length=200), AfterValidator(no_control_characters)]
 
 
+def plausible_email(value: str | None) -> str | None:
+    """The services' own email check, run here too so it is reported with the other fields."""
+    text = (value or "").strip()
+    local, at, domain = text.rpartition("@")
+    if text and (not at or not local or "." not in domain or " " in text):
+        raise PydanticCustomError("email", "is not an email address")
+    return value
+
+
+Email = Annotated[str | None, Field(max_length=320), AfterValidator(plausible_email)]
+BusinessId = Annotated[
+    Id | None,
+    Field(
+        description="Optional: the token already names the business. When given it must be "
+        "the token's own (another business's id answers 404)."
+    ),
+]
+
+
 class Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    """A request body: an unknown field is refused (a typo such as `emial` would otherwise
+    change nothing, silently)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -51,14 +104,14 @@ class Body(BaseModel):
 
 class CustomerLookup(Body):
     phone: Annotated[str, Field(min_length=1, max_length=40)]
-    business_id: Id
+    business_id: BusinessId = None
 
 
 class CustomerCreate(Body):
-    business_id: Id
+    business_id: BusinessId = None
     phone: Annotated[str, Field(min_length=1, max_length=40)]
     name: Name
-    email: Annotated[str | None, Field(max_length=320)] = None
+    email: Email = None
     notes: Annotated[str, Field(max_length=2000)] = ""
 
 
@@ -85,7 +138,7 @@ class CustomerOut(BaseModel):
 
 
 class AppointmentCreate(Body):
-    business_id: Id
+    business_id: BusinessId = None
     customer_id: Id
     staff_id: Id | None = None
     service_id: Id | None = None

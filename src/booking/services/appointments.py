@@ -248,7 +248,11 @@ def _check_window(start: datetime, rules: Rules, now: datetime) -> None:
         minutes = int((rules.earliest - now).total_seconds() // 60)
         raise InvalidInput("appointment_time", f"bookings need at least {minutes} minutes' notice")
     if start > rules.latest:
-        raise InvalidInput("appointment_date", "that date is too far ahead to book")
+        raise InvalidInput(
+            "appointment_date",
+            f"bookings are taken at most {round((rules.latest - now) / timedelta(days=1))} days "
+            f"ahead; the last bookable day is {rules.latest.astimezone(rules.zone).date()}",
+        )
 
 
 # pg_advisory_xact_lock(space, staff_id): the lock space of "booking for this staff member".
