@@ -289,3 +289,26 @@ def test_seed_demo_twice_creates_one_demo(tmp_path):
     with sqlite3.connect(tmp_path / "b.db") as conn:
         assert conn.execute("SELECT count(*) FROM staff").fetchone() == (2,)
         assert conn.execute("SELECT count(*) FROM services").fetchone() == (3,)
+
+
+def test_after_make_run_a_real_business_takes_over_and_the_demo_can_go(tmp_path):
+    """migrate, seed-demo, create-business: the new business's output says the demo is still
+    there and how to remove it; delete-business refuses a wrong name in one line and, with the
+    demo's exact name, removes it and all its rows."""
+    env = sqlite_env(tmp_path)
+    assert run_booking("migrate", env=env, cwd=tmp_path).returncode == 0
+    assert run_booking("seed-demo", env=env, cwd=tmp_path).returncode == 0
+    created = create_london_business(tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "The demo business (id 1) is still here" in created.stdout
+    assert "booking delete-business --id 1 --confirm 'Demo Salon'" in created.stdout
+    wrong = run_booking("delete-business", "--id", "1", "--confirm", "Demo", env=env, cwd=tmp_path)
+    assert wrong.returncode == 1
+    assert len(wrong.stderr.strip().splitlines()) == 1 and "exact name" in wrong.stderr
+    gone = run_booking(
+        "delete-business", "--id", "1", "--confirm", "Demo Salon", env=env, cwd=tmp_path
+    )
+    assert gone.returncode == 0, gone.stderr
+    assert [name for _, name in business_rows(tmp_path)] == ["Kensington Cuts"]
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        assert conn.execute("SELECT count(*) FROM staff WHERE business_id = 1").fetchone() == (0,)

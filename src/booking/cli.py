@@ -130,6 +130,7 @@ async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
     from booking.models.token import TokenRole
     from booking.server import ensure_schema_current
     from booking.services.businesses import create_business
+    from booking.services.demo import find_demo
     from booking.services.tokens import create_token
 
     db = _database(settings)
@@ -147,10 +148,38 @@ async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
         except IntegrityError:  # only the numbers are unique: say which, as the API does
             raise await _number_problem(db, args.number or [], args.region) from None
         token = await create_token(db, business.id, "owner", TokenRole.OWNER)
+        demo = await find_demo(db)
     finally:
         await db.dispose()
     print(f"Business {business.id} created ({business.name}, {business.timezone}).")
     print(f"Admin token (shown once): {token.secret}")
+    if demo is not None:
+        print(
+            f"The demo business (id {demo.business_id}) is still here; it no longer answers "
+            f"calls to unknown numbers. Remove it: booking delete-business --id "
+            f"{demo.business_id} --confirm 'Demo Salon'"
+        )
+    return 0
+
+
+async def _delete_business(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete a business and all its data, confirmed by its exact name."""
+    from booking.errors import InvalidInput
+    from booking.server import ensure_schema_current
+    from booking.services.businesses import delete_business, get_business
+
+    db = _database(settings)
+    try:
+        await ensure_schema_current(db)
+        business = await get_business(db, args.id)
+        if args.confirm != business.name:
+            raise InvalidInput(
+                "--confirm", f"must be the business's exact name, {business.name!r}"
+            )
+        await delete_business(db, args.id)
+    finally:
+        await db.dispose()
+    print(f"Business {args.id} ({business.name}) and all its data deleted.")
     return 0
 
 
@@ -305,6 +334,11 @@ def _parser() -> argparse.ArgumentParser:
     business.add_argument("--region", required=True, help="phone region, e.g. GB or US")
     business.add_argument("--number", action="append", help="a number that rings it (repeatable)")
     business.add_argument("--transfer-number", default=None)
+    remove = commands.add_parser(
+        "delete-business", help="delete a business and all its data (confirm with its name)"
+    )
+    remove.add_argument("--id", type=int, required=True)
+    remove.add_argument("--confirm", required=True, help="the business's exact name")
     token = commands.add_parser("create-token", help="issue an admin API token")
     token.add_argument("--business-id", type=int, required=True)
     token.add_argument("--name", default=None, help="default: the role")
@@ -390,6 +424,8 @@ def _run(args: argparse.Namespace) -> int:
             return asyncio.run(_create_business(settings, args))
         if args.command == "create-token":
             return asyncio.run(_create_token(settings, args))
+        if args.command == "delete-business":
+            return asyncio.run(_delete_business(settings, args))
         if args.command == "date":
             return asyncio.run(_date(settings, args))
         if args.command in ("backup", "restore"):

@@ -71,9 +71,19 @@ async def test_business_settings_read_and_update(client, shop, auth):
 
 
 async def test_changing_time_zone_keeps_instants(client, db, shop, auth):
-    """A new time zone never moves an appointment's instant; only its local reading changes."""
+    """With a future booking, a new time zone must say what bookings keep; keeping instants,
+    the appointment's instant stays and only its local reading changes."""
     booked = await book(client, auth, shop)
-    await client.patch("/api/business", json={"timezone": "Europe/London"}, headers=auth)
+    undecided = await client.patch(
+        "/api/business", json={"timezone": "Europe/London"}, headers=auth
+    )
+    assert undecided.status_code == 409
+    assert "appointments_keep=local_times" in undecided.json()["detail"]
+    kept = await client.patch(
+        "/api/business?appointments_keep=instants", json={"timezone": "Europe/London"},
+        headers=auth,
+    )  # fmt: skip
+    assert kept.status_code == 200, kept.text
     read = await client.get(f"/api/appointments/{booked['id']}", headers=auth)
     assert read.json()["starts_at"] == booked["starts_at"] == "2026-12-01T15:00:00Z"
     assert read.json()["appointment_time"] == "15:00"

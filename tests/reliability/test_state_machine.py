@@ -25,6 +25,7 @@ from booking.db import Database
 from booking.errors import InvalidInput, SlotUnavailable
 from booking.services import appointments, availability, staff
 from booking.services.appointments import AppointmentInfo, BookingRequest
+from booking.services.stranding import OnStranded
 from tests.conftest import NOW
 from tests.factories import Shop, make_shop
 from tests.reliability.checks import OVERLAP_SQL, utc
@@ -224,14 +225,25 @@ class BookingMachine(RuleBasedStateMachine):
 
     @rule(who=STAFF, weekday=st.integers(0, 6), hours=intervals(2))
     def change_weekly_hours(self, who: str, weekday: int, hours: list[tuple[time, time]]) -> None:
-        """Set one weekday's hours (none: not working that weekday), keeping the others."""
+        """Set one weekday's hours (none: not working that weekday), keeping the others; the
+        bookings it strands are kept (flagged), so the book stays as the model knows it."""
         weekly = self.weekly[self._staff(who)]
         weekly[weekday] = hours
-        self.run(staff.set_weekly_hours(self.db, self.shop.business_id, self._staff(who), weekly))
+        self.run(
+            staff.set_weekly_hours(
+                self.db, self.shop.business_id, self._staff(who), weekly,
+                on_affected=OnStranded.KEEP, now=NOW,
+            )
+        )  # fmt: skip
 
     @rule(who=STAFF, day=DAYS, hours=intervals(2))
     def day_off_or_special_hours(self, who: str, day: date, hours: list[tuple[time, time]]):
-        self.run(staff.add_override(self.db, self.shop.business_id, self._staff(who), day, hours))
+        self.run(
+            staff.add_override(
+                self.db, self.shop.business_id, self._staff(who), day, hours,
+                on_affected=OnStranded.KEEP, now=NOW,
+            )
+        )  # fmt: skip
 
     # --- invariants ----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from booking import errors
 from booking.models import Appointment, AppointmentStatus, Closure, WebhookDelivery
 from booking.services import appointments, businesses, staff, webhooks
+from booking.services.businesses import ZoneChange
 from booking.services.stranding import OnStranded, WouldStrand
 from tests.conftest import NOW
 
@@ -140,7 +141,10 @@ async def test_a_new_time_zone_that_moves_bookings_out_of_hours_is_refused(db, s
     await book(db, shop, at=time(10))
     late = await book(db, shop, at=time(14))
     with pytest.raises(WouldStrand) as refused:
-        await businesses.update_business(db, shop.business_id, timezone="Europe/London", now=NOW)
+        await businesses.update_business(
+            db, shop.business_id, timezone="Europe/London",
+            appointments_keep=ZoneChange.INSTANTS, now=NOW,
+        )  # fmt: skip
     assert [a.id for a in refused.value.affected] == [late]
     assert refused.value.affected[0].local_time == "19:00"
     unchanged = await businesses.get_business(db, shop.business_id)
@@ -185,3 +189,68 @@ async def test_a_booking_started_during_a_closure_waits_and_sees_it(db, shop):
         await asyncio.wait_for(booking, 10)
     async with db.read() as session:
         assert list(await session.scalars(select(Appointment))) == []
+
+
+async def test_a_new_time_zone_with_future_bookings_must_say_what_they_keep(db, shop):
+    """With future bookings, a new time zone without a choice is refused, saying both
+    choices; nothing changes."""
+    await book(db, shop)
+    with pytest.raises(errors.Conflict, match="appointments_keep=local_times"):
+        await businesses.update_business(db, shop.business_id, timezone="America/Chicago", now=NOW)
+    assert (await businesses.get_business(db, shop.business_id)).timezone == "America/New_York"
+
+
+async def test_keeping_local_times_moves_each_booking_to_the_same_wall_time(db, shop):
+    """New York to Chicago keeping local times: 10:00 stays 10:00, an hour later in UTC; kept
+    instants would have made it 9:00 instead."""
+    ten = await book(db, shop, at=time(10))
+    await businesses.update_business(
+        db, shop.business_id, timezone="America/Chicago",
+        appointments_keep=ZoneChange.LOCAL_TIMES, now=NOW,
+    )  # fmt: skip
+    moved = await appointments.get_appointment(db, shop.business_id, ten)
+    assert (moved.local_date, moved.local_time) == (TUESDAY, time(10))
+    assert moved.starts_at.hour == 16  # 10:00 CST is 16:00 UTC (was 15:00)
+    assert moved.status == AppointmentStatus.BOOKED
+
+
+async def test_keeping_instants_changes_local_times_only(db, shop):
+    """Keeping instants, the booking stays at 15:00 UTC and reads 9:00 in Chicago, still in
+    Sam's hours, so nothing is stranded."""
+    ten = await book(db, shop, at=time(10))
+    await businesses.update_business(
+        db, shop.business_id, timezone="America/Chicago",
+        appointments_keep=ZoneChange.INSTANTS, now=NOW,
+    )  # fmt: skip
+    kept = await appointments.get_appointment(db, shop.business_id, ten)
+    assert kept.local_time == time(9) and kept.starts_at.hour == 15
+
+
+async def test_keeping_a_local_time_the_new_zone_skips_is_refused_whole(db, shop):
+    """A booking at 02:30 on the night New York's clocks go forward cannot keep its local time
+    there: the whole change is refused, the zone and every booking unchanged."""
+    from datetime import UTC, datetime
+
+    await businesses.update_business(
+        db, shop.business_id, timezone="Asia/Tokyo", horizon_days=365, now=NOW
+    )
+    await staff.set_weekly_hours(
+        db, shop.business_id, shop.sam, {6: [(time(0), time(6))], 0: [(time(9), time(17))]}
+    )
+    early = datetime(2027, 3, 1, tzinfo=UTC)
+    night = await appointments.book(
+        db,
+        appointments.BookingRequest(
+            business_id=shop.business_id, customer_id=shop.ada, staff_id=shop.sam,
+            local_date=date(2027, 3, 14), local_time=time(2, 30), duration_minutes=30,
+        ),
+        now=early,
+    )  # fmt: skip
+    with pytest.raises(errors.InvalidInput, match="skips when its clocks go forward"):
+        await businesses.update_business(
+            db, shop.business_id, timezone="America/New_York",
+            appointments_keep=ZoneChange.LOCAL_TIMES, now=early,
+        )  # fmt: skip
+    assert (await businesses.get_business(db, shop.business_id)).timezone == "Asia/Tokyo"
+    unchanged = await appointments.get_appointment(db, shop.business_id, night.id)
+    assert unchanged.starts_at == night.starts_at

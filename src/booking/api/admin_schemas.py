@@ -49,6 +49,7 @@ class BusinessOut(BaseModel):
     cancellation_cutoff_minutes: int
     transfer_number: str | None
     max_call_seconds: int
+    is_demo: bool  # the demo `make run` seeds; it gives way to a real business
 
     @classmethod
     def of(cls, info: BusinessInfo) -> BusinessOut:
@@ -64,6 +65,7 @@ class BusinessOut(BaseModel):
             cancellation_cutoff_minutes=info.cancellation_cutoff_minutes,
             transfer_number=info.transfer_number,
             max_call_seconds=info.max_call_seconds,
+            is_demo=info.is_demo,
         )
 
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from booking import errors
 from booking.api.plain_errors import InvalidFields
 from booking.logging import get_logger
+from booking.services.stranding import WouldStrand
 
 log = get_logger(__name__)
 
@@ -61,6 +62,8 @@ def booking_error_to_problem(exc: errors.BookingError) -> ProblemDetailsExceptio
         extra["errors"] = [{"field": exc.field, "message": exc.reason}]
     if isinstance(exc, errors.DuplicateCustomer):
         extra["customer_id"] = exc.customer_id
+    if isinstance(exc, WouldStrand):
+        extra["affected"] = [a.as_dict() for a in exc.affected]
     headers = {"Retry-After": "2"} if isinstance(exc, errors.Unavailable) else None
     return ProblemDetailsException(
         status_code=status,
@@ -212,6 +215,18 @@ class FieldProblem(BaseModel):
     message: str
 
 
+class AffectedAppointment(BaseModel):
+    """A future appointment a schedule change would leave outside the schedule."""
+
+    id: int
+    customer_first_name: str | None
+    appointment_date: str
+    appointment_time: str
+    staff_id: int
+    staff_name: str
+    why: str
+
+
 class ProblemDetail(BaseModel):
     """An RFC 9457 problem (`application/problem+json`), the body of every error answer."""
 
@@ -222,6 +237,7 @@ class ProblemDetail(BaseModel):
     code: str | None = None
     errors: list[FieldProblem] | None = None
     customer_id: int | None = None
+    affected: list[AffectedAppointment] | None = None  # a schedule change that would strand
 
 
 _DESCRIPTIONS = {

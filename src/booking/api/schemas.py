@@ -163,6 +163,7 @@ class AppointmentOut(BaseModel):
     ends_at: datetime
     status: str
     source: str
+    outside_hours: bool  # kept booked through a schedule change that left it outside the hours
 
     @classmethod
     def of(cls, info: AppointmentInfo) -> AppointmentOut:
@@ -181,6 +182,7 @@ class AppointmentOut(BaseModel):
             ends_at=info.ends_at,
             status=info.status.value,
             source=info.source.value,
+            outside_hours=info.outside_hours,
         )
 
 

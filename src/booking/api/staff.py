@@ -25,9 +25,11 @@ from booking.api.admin_schemas import (
 )
 from booking.api.schemas import DaySummary, GeneratedSlotsOut, GenerateSlots, SlotOut
 from booking.api.state import business_id, database, now
+from booking.api.stranded import OnAffected
 from booking.services import availability, staff
 from booking.services.businesses import get_business
 from booking.services.localtime import parse_date
+from booking.services.stranding import OnStranded
 
 DEFAULT_DAYS = 14
 
@@ -62,19 +64,30 @@ class StaffController(Controller):
 
     @patch("/{staff_id:int}", summary="Rename, (de)activate or change services")
     async def update(
-        self, request: Request[Any, Any, Any], staff_id: int, data: StaffUpdate
+        self,
+        request: Request[Any, Any, Any],
+        staff_id: int,
+        data: StaffUpdate,
+        on_affected: OnAffected = OnStranded.REFUSE,
     ) -> StaffOut:
         changes = data.model_dump(exclude_unset=True)
         updated = await staff.update_staff(
-            database(request), business_id(request), staff_id, **changes
-        )
+            database(request), business_id(request), staff_id,
+            on_affected=on_affected, now=now(request), **changes,
+        )  # fmt: skip
         return StaffOut.of(updated)
 
     @delete("/{staff_id:int}", status_code=HTTP_200_OK, summary="Deactivate (history is kept)")
-    async def deactivate(self, request: Request[Any, Any, Any], staff_id: int) -> StaffOut:
+    async def deactivate(
+        self,
+        request: Request[Any, Any, Any],
+        staff_id: int,
+        on_affected: OnAffected = OnStranded.REFUSE,
+    ) -> StaffOut:
         updated = await staff.update_staff(
-            database(request), business_id(request), staff_id, active=False
-        )
+            database(request), business_id(request), staff_id, active=False,
+            on_affected=on_affected, now=now(request),
+        )  # fmt: skip
         return StaffOut.of(updated)
 
     @get("/{staff_id:int}/hours", summary="Weekly hours")
@@ -83,20 +96,30 @@ class StaffController(Controller):
 
     @put("/{staff_id:int}/hours", summary="Replace weekly hours as a whole")
     async def replace_hours(
-        self, request: Request[Any, Any, Any], staff_id: int, data: HoursIn
+        self,
+        request: Request[Any, Any, Any],
+        staff_id: int,
+        data: HoursIn,
+        on_affected: OnAffected = OnStranded.REFUSE,
     ) -> HoursOut:
         updated = await staff.set_weekly_hours(
-            database(request), business_id(request), staff_id, data.as_weekday_map()
-        )
+            database(request), business_id(request), staff_id, data.as_weekday_map(),
+            on_affected=on_affected, now=now(request),
+        )  # fmt: skip
         return HoursOut.of(updated)
 
     @put("/{staff_id:int}/services", summary="Replace the services this member performs")
     async def replace_services(
-        self, request: Request[Any, Any, Any], staff_id: int, data: ServicesOfStaff
+        self,
+        request: Request[Any, Any, Any],
+        staff_id: int,
+        data: ServicesOfStaff,
+        on_affected: OnAffected = OnStranded.REFUSE,
     ) -> StaffOut:
         updated = await staff.set_services(
-            database(request), business_id(request), staff_id, data.service_ids
-        )
+            database(request), business_id(request), staff_id, data.service_ids,
+            on_affected=on_affected, now=now(request),
+        )  # fmt: skip
         return StaffOut.of(updated)
 
     @get("/{staff_id:int}/overrides", summary="Date overrides: days off and special hours")
@@ -110,11 +133,18 @@ class StaffController(Controller):
         summary="Set one date's hours (no intervals: a day off)",
     )
     async def set_override(
-        self, request: Request[Any, Any, Any], staff_id: int, data: OverrideIn
+        self,
+        request: Request[Any, Any, Any],
+        staff_id: int,
+        data: OverrideIn,
+        on_affected: OnAffected = OnStranded.REFUSE,
     ) -> OverrideOut:
         db, owner = database(request), business_id(request)
         intervals = [(i.opens_at, i.closes_at) for i in data.intervals]
-        await staff.add_override(db, owner, staff_id, data.date, intervals, data.reason)
+        await staff.add_override(
+            db, owner, staff_id, data.date, intervals, data.reason,
+            on_affected=on_affected, now=now(request),
+        )  # fmt: skip
         found = await staff.list_overrides(db, owner, staff_id, data.date)
         return OverrideOut.of(found[0])
 

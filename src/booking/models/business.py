@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.models.base import Base, UTCDateTime, utcnow
@@ -30,6 +30,8 @@ class Business(Base):
     cancellation_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120)
     transfer_number: Mapped[str | None] = mapped_column(String(20))
     max_call_seconds: Mapped[int] = mapped_column(Integer, default=480)
+    # The demo `make run` seeds: it never answers for unmatched numbers once a real one exists.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[BusinessNumber]] = relationship(

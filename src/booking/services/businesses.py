@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.config import validate_timezone
 from booking.db import Database
-from booking.errors import InvalidInput, NotFound
-from booking.models import Business, BusinessNumber, Closure
+from booking.errors import Conflict, InvalidInput, NotFound
+from booking.models import Appointment, AppointmentStatus, Business, BusinessNumber, Closure
+from booking.services.integrity import is_overlap
+from booking.services.localtime import wall_to_instant
 from booking.services.phones import is_region, normalize_phone
 
 if TYPE_CHECKING:
@@ -36,6 +40,7 @@ class BusinessInfo:
     max_call_seconds: int
     numbers: tuple[str, ...]
     closures: tuple[tuple[date, date, str], ...]
+    is_demo: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -59,6 +64,7 @@ class BusinessInfo:
             max_call_seconds=business.max_call_seconds,
             numbers=tuple(n.number for n in business.numbers),
             closures=tuple((c.starts_on, c.ends_on, c.reason) for c in business.closures),
+            is_demo=bool(business.is_demo),
         )
 
 
@@ -83,6 +89,7 @@ _SETTINGS = select(
     _businesses.c.cancellation_cutoff_minutes,
     _businesses.c.transfer_number,
     _businesses.c.max_call_seconds,
+    _businesses.c.is_demo,
 ).where(_businesses.c.id == bindparam("business_id"))
 _NUMBERS = (
     select(_numbers.c.number)
@@ -133,6 +140,7 @@ async def create_business(
     horizon_days: int = 60,
     cancellation_cutoff_minutes: int = 120,
     max_call_seconds: int = 480,
+    is_demo: bool = False,
 ) -> BusinessInfo:
     """Create a business; every field is validated and a bad one is named."""
     if not name.strip():
@@ -161,12 +169,25 @@ async def create_business(
             cancellation_cutoff_minutes=cancellation_cutoff_minutes,
             transfer_number=transfer,
             max_call_seconds=max_call_seconds,
+            is_demo=is_demo,
             numbers=[BusinessNumber(number=n) for n in e164],
             closures=[],
         )
         session.add(business)
         await session.flush()
         return BusinessInfo.of(business)
+
+
+async def delete_business(db: Database, business_id: int) -> None:
+    """Delete a business and everything of it: staff, services, customers, appointments,
+    calls, messages, tokens, webhooks. Nothing of another business is touched; on SQLite the
+    deleted rows are zeroed and the write-ahead log emptied, as after a customer's erasure."""
+    async with db.write() as session:
+        await load_business(session, business_id)
+        # Appointments first: they hold their staff member with RESTRICT; the rest cascades.
+        await session.execute(delete(Appointment).where(Appointment.business_id == business_id))
+        await session.execute(delete(Business).where(Business.id == business_id))
+    await db.forget_deleted()
 
 
 async def add_closure(
@@ -188,7 +209,10 @@ async def business_for_dialled_number(
             if found is not None:
                 return await read_business(session, found)
         if fallback_id is None:
-            fallback_id = await session.scalar(select(Business.id).order_by(Business.id).limit(1))
+            # The first real business; the demo only while it is the only one.
+            fallback_id = await session.scalar(
+                select(Business.id).order_by(Business.is_demo, Business.id).limit(1)
+            )
             if fallback_id is None:
                 return None
         try:
@@ -213,6 +237,7 @@ async def update_business(
     business_id: int,
     *,
     on_affected: OnStranded | None = None,
+    appointments_keep: ZoneChange | None = None,
     now: datetime | None = None,
     **changes: object,
 ) -> BusinessInfo:
@@ -230,9 +255,13 @@ async def update_business(
                 business.name = str(value).strip()
             elif field == "timezone":
                 try:
-                    validate_timezone(str(value))
+                    new_zone = validate_timezone(str(value))
                 except ValueError as exc:
                     raise InvalidInput("timezone", str(exc)) from None
+                if str(value) != business.timezone:
+                    await move_to_zone(
+                        session, business, new_zone, appointments_keep, now or datetime.now(UTC)
+                    )
                 business.timezone = str(value)
             elif field == "default_region":
                 if not is_region(str(value)):
@@ -260,6 +289,74 @@ async def update_business(
             )  # fmt: skip
         await session.refresh(business, ["numbers", "closures"])
         return BusinessInfo.of(business)
+
+
+class ZoneChange(enum.StrEnum):
+    """What a new time zone keeps of the future appointments: their instants (their local
+    times change) or their local wall-clock times (their instants change)."""
+
+    INSTANTS = "instants"
+    LOCAL_TIMES = "local_times"
+
+
+async def move_to_zone(
+    session: AsyncSession,
+    business: Business,
+    new_zone: ZoneInfo,
+    keep: ZoneChange | None,
+    now: datetime,
+) -> None:
+    """Apply a zone change to the future bookings, as asked; with some and no choice, refuse."""
+    future = list(
+        await session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.business_id == business.id,
+                Appointment.status == AppointmentStatus.BOOKED,
+                Appointment.starts_at >= now,
+            )
+            .order_by(Appointment.id)
+        )
+    )
+    if not future or keep == ZoneChange.INSTANTS:
+        return
+    if keep is None:
+        raise Conflict(
+            f"{len(future)} future appointment(s) are booked: say whether they keep their "
+            "local times (appointments_keep=local_times, each moved to the same wall-clock "
+            "time in the new zone) or their instants (appointments_keep=instants)"
+        )
+    old_zone = ZoneInfo(business.timezone)
+    shifts = []
+    for appointment in future:
+        local = appointment.starts_at.astimezone(old_zone)
+        start = wall_to_instant(local.date(), local.time().replace(tzinfo=None), new_zone)
+        if start is None:
+            raise InvalidInput(
+                "timezone",
+                f"appointment {appointment.id} at {local:%Y-%m-%d %H:%M} would fall in the hour "
+                f"{new_zone.key} skips when its clocks go forward; move it first",
+            )
+        shifts.append((appointment, start - appointment.starts_at))
+    # Lifted from the overlap guard while they move (it checks booked rows only), so that one
+    # moving into another's old time is not taken for an overlap; each is checked again as
+    # it is booked back, against the rest of the book and those already moved.
+    for appointment, _ in shifts:
+        appointment.status = AppointmentStatus.CANCELLED
+    await session.flush()
+    for appointment, delta in shifts:
+        appointment.starts_at += delta
+        appointment.ends_at += delta
+        appointment.blocked_until += delta
+        appointment.status = AppointmentStatus.BOOKED
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if is_overlap(exc):
+            raise Conflict(
+                "keeping the local times would make two appointments overlap; nothing changed"
+            ) from None
+        raise
 
 
 async def _replace_numbers(session: AsyncSession, business: Business, wanted: list[str]) -> None:

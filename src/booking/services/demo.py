@@ -30,7 +30,7 @@ class DemoIds:
 async def find_demo(db: Database) -> DemoIds | None:
     async with db.read() as session:
         business = await session.scalar(
-            select(Business).where(Business.name == DEMO_NAME).order_by(Business.id).limit(1)
+            select(Business).where(Business.is_demo.is_(True)).order_by(Business.id).limit(1)
         )
         if business is None:
             return None
@@ -72,6 +72,7 @@ async def seed_demo(db: Database) -> DemoIds | None:
         region="US",
         numbers=["+1 212 555 0100"],
         transfer_number="+1 212 555 0199",
+        is_demo=True,
     )
     haircut = await staff.create_service(db, business.id, "Haircut", 30, buffer_minutes=10)
     beard = await staff.create_service(db, business.id, "Beard trim", 15, buffer_minutes=5)
