@@ -173,9 +173,7 @@ async def _delete_business(settings: Settings, args: argparse.Namespace) -> int:
         await ensure_schema_current(db)
         business = await get_business(db, args.id)
         if args.confirm != business.name:
-            raise InvalidInput(
-                "--confirm", f"must be the business's exact name, {business.name!r}"
-            )
+            raise InvalidInput("--confirm", f"must be the business's exact name, {business.name!r}")
         await delete_business(db, args.id)
     finally:
         await db.dispose()
