@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -140,6 +141,20 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 async def shop(db: Database) -> Shop:
     """A salon in New York with two staff, lunch breaks and three services."""
     return await make_shop(db)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per reason a test was skipped (pytest's own lists each test's location)."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.line(f"{count} skipped: {reason}")
 
 
 __all__ = ["NOW", "time"]

@@ -227,3 +227,15 @@ def test_serve_warns_when_business_id_names_no_business(tmp_path):
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert process.returncode == 0
+
+
+def test_a_port_out_of_range_is_one_line(tmp_path):
+    """`serve --port 99999` is refused in one line naming the range, exit 2; it never serves
+    on the port the number wraps round to."""
+    result = run_booking("serve", "--port", "99999", env=sqlite_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "booking serve: argument --port: 99999 is not a port number (0 to 65535) "
+        "(see booking serve --help)"
+    ]
+    assert "serving" not in result.stdout

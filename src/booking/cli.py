@@ -314,7 +314,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API (and the phone agent if configured)")
     serve.add_argument("--host", default=None, help="default: HOST or 127.0.0.1")
-    serve.add_argument("--port", type=int, default=None, help="default: PORT or 8000")
+    serve.add_argument("--port", type=port_number, default=None, help="default: PORT or 8000")
     commands.add_parser(
         "migrate",
         help="apply database migrations up to the latest; creates a SQLite file (and its "
@@ -380,6 +380,17 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print a JSON list of {check, ok, detail, advice}"
     )
     return parser
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535; argparse turns the refusal into one line."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -121,3 +121,19 @@ async def test_an_unexpected_failure_is_logged_and_answered_with_a_problem_body(
     [event] = [e for e in logged if e["event"] == "unhandled error answering a request"]
     assert event["log_level"] == "error"
     assert isinstance(event["exc_info"], RuntimeError)
+
+
+async def test_a_time_with_seconds_is_refused_naming_the_field(client, shop, auth):
+    """ "11:00:30" is refused with 422 naming appointment_time, as "9:00" is: bookings are to
+    the minute, and dropping the seconds would book a time nobody asked for."""
+    for given in ("11:00:30", "9:00"):
+        answer = await client.post(
+            "/api/appointments",
+            json={
+                "customer_id": shop.ada, "staff_id": shop.sam, "appointment_date": "2026-12-01",
+                "appointment_time": given, "duration_minutes": 30,
+            },
+            headers=auth,
+        )  # fmt: skip
+        assert answer.status_code == 422, (given, answer.text)
+        assert answer.json()["errors"][0]["field"] == "appointment_time"

@@ -92,4 +92,7 @@ def parse_time(value: str, field: str) -> time:
         raise InvalidInput(field, f"{value!r} is not a time in the form HH:MM") from None
     if parsed.tzinfo is not None:
         raise InvalidInput(field, "give a local wall-clock time without an offset")
-    return parsed.replace(second=0, microsecond=0)
+    if parsed.second or parsed.microsecond:
+        # Bookings are to the minute; silently dropping seconds would book another time.
+        raise InvalidInput(field, f"{value!r} has seconds; give hours and minutes, HH:MM")
+    return parsed
