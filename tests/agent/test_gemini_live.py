@@ -27,6 +27,7 @@ from tests.gemini_live.server import GeminiLiveStandIn
 
 TOOLS = {
     "book_appointment",
+    "business_info",
     "cancel_appointment",
     "check_availability",
     "create_new_customer",
@@ -52,7 +53,7 @@ def declared(server: GeminiLiveStandIn) -> dict[str, dict[str, Any]]:
 
 
 async def test_setup_declares_every_tool_within_geminis_limits(db, shop, gemini_live):
-    """The first frame is a setup for the configured model with all nine tools, and every
+    """The first frame is a setup for the configured model with all ten tools, and every
     declaration passes Gemini's schema limits, so the live service accepts the session."""
     call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900")
     gemini_live.add("Hello.")

@@ -633,6 +633,9 @@ async def test_reading_one_service(client, db, shop, auth):
         "duration_minutes": stored.duration_minutes,
         "buffer_minutes": stored.buffer_minutes,
         "active": stored.active,
+        "price_minor": stored.price_minor,
+        "currency": stored.currency,
+        "description": stored.description,
     }
     assert read.json() == {
         "id": shop.haircut,
@@ -640,6 +643,9 @@ async def test_reading_one_service(client, db, shop, auth):
         "duration_minutes": 30,
         "buffer_minutes": 10,
         "active": True,
+        "price_minor": None,
+        "currency": None,
+        "description": "",
     }
     await client.delete(f"/api/services/{shop.colour}", headers=auth)
     retired = await client.get(f"/api/services/{shop.colour}", headers=auth)

@@ -17,6 +17,8 @@ from typing import Any, Literal
 from livekit.agents import Agent, RunContext, StopResponse, ToolError
 
 from booking import errors, metrics
+from booking.agent.business_info import Topic
+from booking.agent.business_info import answer as answer_about_business
 from booking.agent.model import CallRealtimeModel
 from booking.agent.prompts import build_instructions, greeting_instructions
 from booking.agent.sentences import sentence_for
@@ -616,6 +618,37 @@ class Receptionist(Agent):
             return "Transferring now."
 
         return await self._run("transfer_to_human", {}, work)
+
+    @checked_tool
+    async def business_info(
+        self,
+        context: RunContext[CallState],
+        topic: Topic,
+        date: str | None = None,
+        question: str | None = None,
+    ) -> str:
+        """Look up the business's own answer to a caller's question. Never state an opening
+        hour, a price, an address or a policy that this tool did not give you in this call.
+
+        Args:
+            topic: hours (open hours of a day, or of the next seven days without a date),
+                services (what we offer, how long each takes, prices), address (where we are,
+                directions and parking), policies (cancelling, notice, how far ahead we book),
+                question (anything else; give the question).
+            date: For hours: the day, ISO YYYY-MM-DD from the day table.
+            question: For question: the caller's question in a few words.
+        """
+
+        async def work() -> str:
+            state = self.state
+            day = _day(date) if date else None
+            return await answer_about_business(
+                self._service, state.business.id, state.db, state.today(), topic, day, question
+            )
+
+        return await self._run(
+            "business_info", {"topic": topic, "date": date, "question": question}, work
+        )
 
     @checked_tool
     async def end_call(self, context: RunContext[CallState]) -> None:

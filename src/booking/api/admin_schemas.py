@@ -253,10 +253,17 @@ class CalendarFeedOut(BaseModel):
     url: str
 
 
+Currency = Annotated[str, Field(min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")]
+PriceMinor = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
 class ServiceIn(Body):
     name: Name
     duration_minutes: Annotated[int, Field(ge=5, le=720)]
     buffer_minutes: Annotated[int, Field(ge=0, le=240)] = 0
+    price_minor: PriceMinor | None = None  # e.g. 2500 with USD: 25 dollars
+    currency: Currency | None = None  # ISO 4217; given with price_minor
+    description: Annotated[str, Field(max_length=500)] = ""
 
 
 class ServiceUpdate(Body):
@@ -264,6 +271,9 @@ class ServiceUpdate(Body):
     duration_minutes: Annotated[int, Field(ge=5, le=720)] | None = None
     buffer_minutes: Annotated[int, Field(ge=0, le=240)] | None = None
     active: bool | None = None
+    price_minor: PriceMinor | None = None
+    currency: Currency | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
 
 
 class ServiceOut(BaseModel):
@@ -272,6 +282,9 @@ class ServiceOut(BaseModel):
     duration_minutes: int
     buffer_minutes: int
     active: bool
+    price_minor: int | None
+    currency: str | None
+    description: str
 
     @classmethod
     def of(cls, info: ServiceInfo) -> ServiceOut:
@@ -281,7 +294,33 @@ class ServiceOut(BaseModel):
             duration_minutes=info.duration_minutes,
             buffer_minutes=info.buffer_minutes,
             active=info.active,
+            price_minor=info.price_minor,
+            currency=info.currency,
+            description=info.description,
         )
+
+
+class ProfileIn(Body):
+    address: Annotated[str, Field(max_length=500)] | None = None
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    directions: Annotated[str, Field(max_length=1000)] | None = None  # and parking
+
+
+class ProfileOut(BaseModel):
+    address: str
+    description: str
+    directions: str
+
+
+class FaqIn(Body):
+    question: Annotated[str, Field(min_length=1, max_length=300)]
+    answer: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class FaqOut(BaseModel):
+    id: int
+    question: str
+    answer: str
 
 
 class CustomerUpdate(Body):

@@ -27,6 +27,7 @@ from booking.api.calls import CallController, MessageController
 from booking.api.catalogue import ServiceController
 from booking.api.customers import CustomerController
 from booking.api.health import health
+from booking.api.knowledge import KnowledgeController
 from booking.api.media_type import require_json_body
 from booking.api.problems import ProblemResponses, problem_details_plugin
 from booking.api.request_log import RequestLog
@@ -107,6 +108,7 @@ def create_app(
         path="/api",
         route_handlers=[
             BusinessController,
+            KnowledgeController,
             StaffController,
             ServiceController,
             CustomerController,

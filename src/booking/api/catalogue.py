@@ -29,8 +29,9 @@ class ServiceController(Controller):
     async def create(self, request: Request[Any, Any, Any], data: ServiceIn) -> ServiceOut:
         db, owner = database(request), business_id(request)
         service_id = await staff.create_service(
-            db, owner, data.name, data.duration_minutes, data.buffer_minutes
-        )
+            db, owner, data.name, data.duration_minutes, data.buffer_minutes,
+            price_minor=data.price_minor, currency=data.currency, description=data.description,
+        )  # fmt: skip
         return ServiceOut.of(await staff.get_service(db, owner, service_id))
 
     @get("/{service_id:int}", summary="Read a service")

@@ -2,7 +2,7 @@
 
 from booking.models.appointment import Appointment, AppointmentSource, AppointmentStatus
 from booking.models.base import MAX_ID, Base, UTCDateTime, utcnow
-from booking.models.business import Business, BusinessNumber, Closure
+from booking.models.business import Business, BusinessNumber, Closure, FaqEntry
 from booking.models.call import Call, CallOutcome, Message, ToolCall
 from booking.models.customer import Customer
 from booking.models.service import Service
@@ -36,6 +36,7 @@ __all__ = [
     "Customer",
     "DateOverride",
     "DeliveryStatus",
+    "FaqEntry",
     "IdempotencyRecord",
     "Message",
     "Service",

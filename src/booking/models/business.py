@@ -32,6 +32,10 @@ class Business(Base):
     max_call_seconds: Mapped[int] = mapped_column(Integer, default=480)
     # The demo `make run` seeds: it never answers for unmatched numbers once a real one exists.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the receptionist may tell callers about the business (see services/knowledge).
+    address: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    description: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    directions: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[BusinessNumber]] = relationship(
@@ -69,3 +73,16 @@ class Closure(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
 
     business: Mapped[Business] = relationship(back_populates="closures")
+
+
+class FaqEntry(Base):
+    """A question callers ask and the business's own answer to it."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[str] = mapped_column(String(300))
+    answer: Mapped[str] = mapped_column(String(1000))

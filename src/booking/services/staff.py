@@ -221,7 +221,15 @@ async def create_service(
     name: str,
     duration_minutes: int,
     buffer_minutes: int = 0,
+    *,
+    price_minor: int | None = None,
+    currency: str | None = None,
+    description: str = "",
 ) -> int:
+    price_minor, currency = check_price(price_minor, currency)
+    description = " ".join(description.split())
+    if len(description) > 500:
+        raise InvalidInput("description", "must be at most 500 characters")
     if not name.strip():
         raise InvalidInput("name", "must not be empty")
     if not 5 <= duration_minutes <= 720:
@@ -236,6 +244,9 @@ async def create_service(
             duration_minutes=duration_minutes,
             buffer_minutes=buffer_minutes,
             active=True,
+            price_minor=price_minor,
+            currency=currency,
+            description=description,
         )
         session.add(service)
         await session.flush()
@@ -250,6 +261,9 @@ class ServiceInfo:
     duration_minutes: int
     buffer_minutes: int
     active: bool
+    price_minor: int | None = None  # in the currency's minor unit (cents); None: not quoted
+    currency: str | None = None  # ISO 4217
+    description: str = ""
 
 
 async def list_services(
@@ -259,10 +273,7 @@ async def list_services(
         query = select(Service).where(Service.business_id == business_id).order_by(Service.id)
         if active_only:
             query = query.where(Service.active.is_(True))
-        return [
-            ServiceInfo(s.id, s.business_id, s.name, s.duration_minutes, s.buffer_minutes, s.active)
-            for s in await session.scalars(query)
-        ]
+        return [_service_info(s) for s in await session.scalars(query)]
 
 
 async def update_staff(
@@ -364,7 +375,25 @@ async def get_service(db: Database, business_id: int, service_id: int) -> Servic
 
 
 def _service_info(s: Service) -> ServiceInfo:
-    return ServiceInfo(s.id, s.business_id, s.name, s.duration_minutes, s.buffer_minutes, s.active)
+    return ServiceInfo(
+        s.id, s.business_id, s.name, s.duration_minutes, s.buffer_minutes, s.active,
+        s.price_minor, s.currency, s.description,
+    )  # fmt: skip
+
+
+def check_price(price_minor: int | None, currency: str | None) -> tuple[int | None, str | None]:
+    """A price is an amount in minor units and an ISO 4217 code, both or neither."""
+    if price_minor is None and currency is None:
+        return None, None
+    if price_minor is None or currency is None:
+        field = "currency" if currency is None else "price_minor"
+        raise InvalidInput(field, "give price_minor and currency together")
+    if not 0 <= price_minor <= 100_000_000:
+        raise InvalidInput("price_minor", "must be from 0 to 100000000 (minor units)")
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise InvalidInput("currency", "must be a three-letter ISO 4217 code such as USD")
+    return price_minor, code
 
 
 async def update_service(
@@ -376,6 +405,9 @@ async def update_service(
     duration_minutes: int | None = None,
     buffer_minutes: int | None = None,
     active: bool | None = None,
+    price_minor: int | None = None,
+    currency: str | None = None,
+    description: str | None = None,
 ) -> ServiceInfo:
     """Change a service; booked appointments keep the times they were booked with."""
     async with db.write() as session:
@@ -396,5 +428,15 @@ async def update_service(
             service.buffer_minutes = buffer_minutes
         if active is not None:
             service.active = active
+        if price_minor is not None or currency is not None:
+            service.price_minor, service.currency = check_price(
+                price_minor if price_minor is not None else service.price_minor,
+                currency if currency is not None else service.currency,
+            )
+        if description is not None:
+            text = " ".join(description.split())
+            if len(text) > 500:
+                raise InvalidInput("description", "must be at most 500 characters")
+            service.description = text
         await session.flush()
         return _service_info(service)
