@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from booking.smtp import check_address, parse_smtp_url
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/booking.db"
 
 
@@ -79,12 +81,27 @@ class Settings(BaseSettings):
     silence_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     model_stall_seconds: float = Field(default=6.0, gt=0, le=60)
     drain_timeout_seconds: float = Field(default=600.0, ge=0, le=3600)
+    # Confirmations and reminders by email; neither set: no email.
+    smtp_url: SecretStr | None = None
+    mail_from: str | None = None
 
     @field_validator("transcription_notice")
     @classmethod
     def _notice_can_be_off(cls, value: str) -> str:
         # An empty variable means "default" here (env_ignore_empty), so "off" is how to skip it.
         return "" if value.strip().lower() in {"off", "none"} else value.strip()
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_readable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_address(cls, value: str | None) -> str | None:
+        return check_address(value) if value is not None else None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -121,6 +138,13 @@ class Settings(BaseSettings):
                     f"GOOGLE_APPLICATION_CREDENTIALS: no file at "
                     f"{self.google_application_credentials}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _email_complete(self) -> Settings:
+        if (self.smtp_url is None) != (self.mail_from is None):
+            missing = "SMTP_URL" if self.smtp_url is None else "MAIL_FROM"
+            raise ValueError(f"{missing} is needed too: email needs both SMTP_URL and MAIL_FROM")
         return self
 
     @field_validator("database_url")

@@ -26,6 +26,7 @@ from booking.logging import get_logger
 from booking.migrate import schema_state
 from booking.models import Business
 from booking.services import calls
+from booking.services.email_channel import EmailChannel, email_channel
 from booking.services.webhook_sender import Outbox, SendLimits
 
 if TYPE_CHECKING:
@@ -208,34 +209,39 @@ def _webhook_client(limits: SendLimits) -> httpx.AsyncClient:
     return httpx.AsyncClient(follow_redirects=False, limits=pool)
 
 
-async def _deliver_webhooks_forever(db: Database, interval: float = 1.0) -> None:
-    """Start due webhook deliveries every `interval` without waiting for slow receivers; a
-    receiver that is down is retried later."""
+async def _deliver_forever(db: Database, email: EmailChannel | None, interval: float = 1.0) -> None:
+    """Start due deliveries (webhooks, and email when configured) every `interval` without
+    waiting for slow receivers; a receiver that is down is retried later."""
     limits = SendLimits()
     # Importing httpx and loading the CA certificates take ~0.07 s: not on the event loop.
     client = await asyncio.to_thread(_webhook_client, limits)
     async with client:
-        outbox = Outbox(db, client, limits=limits)
+        outbox = Outbox(db, client, limits=limits, email=email)
         try:
             while True:
                 try:
                     await outbox.start_due()
                 except Exception:
-                    log.warning("webhook delivery round failed; will retry")
+                    log.warning("outbox round failed; will retry")
                 await asyncio.sleep(interval)
         finally:
             await outbox.aclose()
 
 
 async def _housekeeping(db: Database, settings: Settings, http_listening: asyncio.Event) -> None:
-    """The transcript purge and the webhook outbox, from when HTTP listens: their first rounds
-    (the first use of their SQL, an HTTP client) would otherwise come before it."""
+    """The transcript purge and the outbox, from when HTTP listens: their first rounds (the
+    first use of their SQL, an HTTP client) would otherwise come before it."""
+    email = email_channel(settings)  # settings are checked whole at load: this cannot fail
     await http_listening.wait()
+    if email is None:
+        log.info("email off: set SMTP_URL and MAIL_FROM to send confirmations and reminders")
+    else:
+        log.info("email on", smtp=email.target.masked(), mail_from=email.sender)
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(
             _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
         )
-        tasks.create_task(_deliver_webhooks_forever(db), name="webhooks")
+        tasks.create_task(_deliver_forever(db, email), name="outbox")
 
 
 async def serve(

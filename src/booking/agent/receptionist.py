@@ -170,7 +170,12 @@ class Receptionist(Agent):
 
     @checked_tool
     async def create_new_customer(
-        self, context: RunContext[CallState], name: str, phone_number: str | None = None
+        self,
+        context: RunContext[CallState],
+        name: str,
+        phone_number: str | None = None,
+        email: str | None = None,
+        email_consent: bool = False,
     ) -> str:
         """Save a new caller's name so they can book. Read the name back to the caller first.
 
@@ -178,6 +183,10 @@ class Receptionist(Agent):
             name: The caller's full name as they gave it.
             phone_number: Only when the caller's number is withheld: the callback number they
                 say. Ignored when caller ID is known.
+            email: Only when the caller gave an email address and said yes to an email
+                confirmation: the address, spelled back to them first. Otherwise leave empty.
+            email_consent: True only when the caller gave an email address and said yes to an
+                email confirmation; otherwise false.
         """
 
         async def work() -> str:
@@ -194,10 +203,18 @@ class Receptionist(Agent):
             else:
                 raise ToolError("Ask the caller for a callback number first.")
             assert phone is not None
+            address = (email or "").strip() or None
             context.disallow_interruptions()
             try:
                 customer = await self._service(
-                    customers.create_customer(state.db, state.business.id, phone=phone, name=name),
+                    customers.create_customer(
+                        state.db,
+                        state.business.id,
+                        phone=phone,
+                        name=name,
+                        email=address,
+                        email_consent=bool(email_consent and address),
+                    ),
                     write=True,
                 )
             except errors.DuplicateCustomer as exc:
@@ -220,7 +237,14 @@ class Receptionist(Agent):
             return f"Saved {customer.name} as a new customer."
 
         return await self._run(
-            "create_new_customer", {"name": name, "phone_number": phone_number}, work
+            "create_new_customer",
+            {
+                "name": name,
+                "phone_number": phone_number,
+                "email": email,
+                "email_consent": email_consent,
+            },
+            work,
         )
 
     @checked_tool

@@ -50,6 +50,7 @@ class BusinessOut(BaseModel):
     transfer_number: str | None
     max_call_seconds: int
     is_demo: bool  # the demo `make run` seeds; it gives way to a real business
+    reminder_minutes: int  # reminders go this long before each appointment; 0: none
 
     @classmethod
     def of(cls, info: BusinessInfo) -> BusinessOut:
@@ -66,6 +67,7 @@ class BusinessOut(BaseModel):
             transfer_number=info.transfer_number,
             max_call_seconds=info.max_call_seconds,
             is_demo=info.is_demo,
+            reminder_minutes=info.reminder_minutes,
         )
 
 
@@ -97,6 +99,7 @@ class BusinessUpdate(Body):
     cancellation_cutoff_minutes: Annotated[int, Field(ge=0, le=14 * 24 * 60)] | None = None
     transfer_number: Annotated[str, Field(max_length=40)] | None = None
     max_call_seconds: Annotated[int, Field(ge=60, le=1800)] | None = None
+    reminder_minutes: Annotated[int, Field(ge=0, le=14 * 24 * 60)] | None = None
 
 
 class ClosureIn(Body):
@@ -328,6 +331,7 @@ class CustomerUpdate(Body):
     phone: Phone | None = None
     email: Email = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
+    email_consent: bool | None = None
 
 
 class CustomerDetailOut(CustomerOut):

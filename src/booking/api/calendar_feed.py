@@ -4,8 +4,7 @@ headers), and the token-guarded routes that show the feed's URL and rotate its k
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,11 +18,11 @@ from booking.api.state import business_id, database, now
 from booking.errors import NotFound
 from booking.services import staff
 from booking.services.calendar_feed import FeedEvent, StaffFeed, feed_by_key
-from booking.services.localtime import wall_to_instant
+from booking.services.ical_time import vtimezone, wall_time
 
 # icalendar (~0.05 s to import) is imported where a feed is rendered, not at start-up.
 if TYPE_CHECKING:
-    from icalendar import Event, Timezone
+    from icalendar import Event
 
 FEED_PATH = "/api/staff/{staff_id:int}/calendar.ics"
 PRODID = "-//booking//staff calendar feed//EN"
@@ -80,25 +79,6 @@ class CalendarFeedController(Controller):
         return CalendarFeedOut(url=feed_url(request, staff_id, key))
 
 
-@lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """The VTIMEZONE of a zone's rules over whole years (slow enough to be worth keeping)."""
-    from icalendar import Timezone
-
-    return Timezone.from_tzid(
-        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-
-
-def _wall_time(instant: datetime, zone: ZoneInfo) -> datetime:
-    """The instant in the business's zone; in the repeated hour when clocks go back, where a
-    TZID wall time would mean the first occurrence, the second occurrence is given in UTC."""
-    local = instant.astimezone(zone)
-    if wall_to_instant(local.date(), local.time(), zone) != instant:
-        return instant
-    return local
-
-
 def one_line(text: str) -> str:
     """Stored names are checked on the way in, but a feed must never fail on one that got
     past: control characters become spaces (icalendar refuses line breaks in a value)."""
@@ -113,11 +93,12 @@ def _event(item: FeedEvent, zone: ZoneInfo) -> Event:
     event.add("dtstamp", item.updated_at)
     event.add("created", item.created_at)
     event.add("last-modified", item.updated_at)
-    event.add("dtstart", _wall_time(item.starts_at, zone))
-    event.add("dtend", _wall_time(item.ends_at, zone))
+    event.add("dtstart", wall_time(item.starts_at, zone))
+    event.add("dtend", wall_time(item.ends_at, zone))
     what = one_line(item.service_name or "Appointment")
     who = one_line(item.customer_first_name or "")
-    event.add("summary", f"{what} – {who}" if who else what)
+    flag = " (outside hours)" if item.outside_hours else ""  # kept through a schedule change
+    event.add("summary", (f"{what} – {who}" if who else what) + flag)
     event.add("status", "CONFIRMED")
     return event
 
@@ -137,7 +118,7 @@ def render_feed(feed: StaffFeed, current: datetime) -> bytes:
     calendar.add("x-published-ttl", vDuration(REFRESH))
     years = [current.year - 1, current.year + 1]
     years += [e.starts_at.year for e in feed.events] + [e.ends_at.year for e in feed.events]
-    calendar.add_component(_vtimezone(feed.timezone, min(years), max(years)))
+    calendar.add_component(vtimezone(feed.timezone, min(years), max(years)))
     for item in feed.events:
         calendar.add_component(_event(item, zone))
     document: bytes = calendar.to_ical()

@@ -42,6 +42,7 @@ class CustomerController(Controller):
             name=data.name,
             email=data.email,
             notes=data.notes,
+            email_consent=data.email_consent,
         )
         return CustomerOut.of(created)
 

@@ -113,6 +113,8 @@ class CustomerCreate(Body):
     name: Name
     email: Email = None
     notes: Annotated[str, Field(max_length=2000)] = ""
+    # Yes to confirmations and reminders by email (sent only with an email address).
+    email_consent: bool = False
 
 
 class CustomerOut(BaseModel):
@@ -123,6 +125,7 @@ class CustomerOut(BaseModel):
     email: str | None
     notes: str
     created_at: datetime
+    email_consent: bool
 
     @classmethod
     def of(cls, info: CustomerInfo) -> CustomerOut:
@@ -134,6 +137,7 @@ class CustomerOut(BaseModel):
             email=info.email,
             notes=info.notes,
             created_at=info.created_at,
+            email_consent=info.email_consent,
         )
 
 

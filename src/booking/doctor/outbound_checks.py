@@ -1,16 +1,18 @@
-"""What leaves the process: each active webhook's receiver answers a TCP connection; email
-has no settings yet."""
+"""What leaves the process: each active webhook's receiver answers a TCP connection, and so
+does the mail server when email is configured."""
 
 from __future__ import annotations
 
 import asyncio
 from urllib.parse import urlparse
 
+from booking.config import Settings
 from booking.db import Database
 from booking.doctor.result import CheckResult, failed, passed, skipped
 from booking.errors import InvalidInput
 from booking.services import webhooks
 from booking.services.businesses import BusinessInfo
+from booking.smtp import parse_smtp_url
 
 CONNECT_WAIT_SECONDS = 3.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -72,5 +74,21 @@ async def check_webhooks(db: Database, businesses: list[BusinessInfo] | None) ->
     return passed("webhooks", f"{len(urls)} receiver(s) take connections")
 
 
-def check_smtp() -> CheckResult:
-    return skipped("smtp", "no SMTP configured")
+async def check_smtp(settings: Settings | None = None) -> CheckResult:
+    """Confirmations and reminders wait (and reminders go stale) while the server is away."""
+    if settings is None or settings.smtp_url is None:
+        return skipped("smtp", "no SMTP configured")
+    target = parse_smtp_url(settings.smtp_url.get_secret_value())
+    try:
+        async with asyncio.timeout(CONNECT_WAIT_SECONDS):
+            _, writer = await asyncio.open_connection(target.host, target.port)
+    except (TimeoutError, OSError) as exc:
+        why = getattr(exc, "strerror", None) or f"no answer within {CONNECT_WAIT_SECONDS:g} s"
+        return failed(
+            "smtp",
+            f"cannot reach {target.masked()}: {why}",
+            "start the mail server or fix SMTP_URL; email waits and retries meanwhile",
+        )
+    writer.close()
+    await writer.wait_closed()
+    return passed("smtp", f"{target.masked()} takes connections")

@@ -26,7 +26,7 @@ async def run_doctor(load: Callable[[], Settings] = load_settings) -> list[Check
     loaded, settings = check_settings(load)
     if settings is None:
         reason = "the settings did not load: not checked"
-        return [loaded, *(skipped(name, reason) for name in LATER_CHECKS), check_smtp()]
+        return [loaded, *(skipped(name, reason) for name in LATER_CHECKS), await check_smtp()]
     agent, agent_on = check_agent_settings(settings)
     db = Database.from_url(
         settings.database_url,
@@ -38,7 +38,7 @@ async def run_doctor(load: Callable[[], Settings] = load_settings) -> list[Check
         businesses = await read_businesses(db) if database.ok else None
         results = [loaded, agent, database, check_numbers(businesses)]
         results += await _agent_checks(settings, db, businesses, agent_on, agent.ok)
-        results += [await check_webhooks(db, businesses), check_smtp()]
+        results += [await check_webhooks(db, businesses), await check_smtp(settings)]
     finally:
         await db.dispose()
     return results

@@ -9,6 +9,7 @@ from booking.models.service import Service
 from booking.models.staff import DateOverride, Staff, WeeklyHours, staff_services
 from booking.models.token import ApiToken, IdempotencyRecord
 from booking.models.webhook import (
+    Channel,
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
@@ -32,6 +33,7 @@ __all__ = [
     "BusinessNumber",
     "Call",
     "CallOutcome",
+    "Channel",
     "Closure",
     "Customer",
     "DateOverride",

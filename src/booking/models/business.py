@@ -30,6 +30,8 @@ class Business(Base):
     cancellation_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=120)
     transfer_number: Mapped[str | None] = mapped_column(String(20))
     max_call_seconds: Mapped[int] = mapped_column(Integer, default=480)
+    # How long before an appointment its reminder goes out; 0: no reminders.
+    reminder_minutes: Mapped[int] = mapped_column(Integer, default=1440, server_default="1440")
     # The demo `make run` seeds: it never answers for unmatched numbers once a real one exists.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # What the receptionist may tell callers about the business (see services/knowledge).

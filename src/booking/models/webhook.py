@@ -1,4 +1,5 @@
-"""Webhooks: subscriptions, the outbox of deliveries written with each change, and attempts."""
+"""The outbox: deliveries written with each change (to a webhook subscription or, by email, to
+a customer) and every attempt at sending them; and webhook subscriptions."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class Channel(enum.StrEnum):
+    """Where a delivery goes: each has its own module that sends it (services/*_channel.py)."""
+
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
 class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
 
@@ -33,16 +41,24 @@ class WebhookSubscription(Base):
 
 
 class WebhookDelivery(Base):
-    """One event for one subscription: written in the transaction of the change it reports."""
+    """One event for one destination (a subscription, or a customer's email address): written
+    in the transaction of the change it reports. A reminder is one whose first attempt is due
+    before the appointment, rather than at once."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
+    channel: Mapped[Channel] = mapped_column(
+        String(16), default=Channel.WEBHOOK, server_default=Channel.WEBHOOK.value
+    )
+    subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
     )
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    # What it is about, so a move or a cancellation finds its reminders and an erasure its mail.
+    appointment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     event: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[DeliveryStatus] = mapped_column(

@@ -40,7 +40,7 @@ from booking.models import (
     Service,
     Staff,
 )
-from booking.services import idempotency, webhooks
+from booking.services import idempotency, notifications, webhooks
 from booking.services.availability import (
     Candidate,
     Need,
@@ -189,35 +189,34 @@ async def _announce(
     *,
     reason: str = "",
 ) -> None:
-    """Queue the webhook deliveries for this change, in its own transaction."""
+    """Queue the webhook deliveries, the customer's email and the reminders for this change,
+    in its own transaction."""
     if customer is None and appointment.customer_id:
         customer = await read_customer(session, appointment.business_id, appointment.customer_id)
+    data = {
+        "appointment_id": appointment.id,
+        "status": appointment.status.value,
+        "appointment_date": appointment.local_date.isoformat(),
+        "appointment_time": appointment.local_time.strftime("%H:%M"),
+        "timezone": str(appointment.local_start.tzinfo),
+        "starts_at": appointment.starts_at.isoformat(),
+        "ends_at": appointment.ends_at.isoformat(),
+        "staff_id": appointment.staff_id,
+        "staff_name": appointment.staff_name,
+        "service_id": appointment.service_id,
+        "service_name": appointment.service_name,
+        "source": appointment.source.value,
+        "customer": (
+            {"id": customer.id, "name": customer.name, "phone": customer.phone}
+            if customer
+            else None
+        ),
+        **({"reason": reason} if reason else {}),
+    }
     await webhooks.enqueue(
-        session,
-        appointment.business_id,
-        event,
-        {
-            "appointment_id": appointment.id,
-            "status": appointment.status.value,
-            "appointment_date": appointment.local_date.isoformat(),
-            "appointment_time": appointment.local_time.strftime("%H:%M"),
-            "timezone": str(appointment.local_start.tzinfo),
-            "starts_at": appointment.starts_at.isoformat(),
-            "ends_at": appointment.ends_at.isoformat(),
-            "staff_id": appointment.staff_id,
-            "staff_name": appointment.staff_name,
-            "service_id": appointment.service_id,
-            "service_name": appointment.service_name,
-            "source": appointment.source.value,
-            "customer": (
-                {"id": customer.id, "name": customer.name, "phone": customer.phone}
-                if customer
-                else None
-            ),
-            **({"reason": reason} if reason else {}),
-        },
-        now=now,
+        session, appointment.business_id, event, data, now=now, appointment_id=appointment.id
     )
+    await notifications.on_change(session, appointment.business_id, event, data, customer, now)
 
 
 async def _load(

@@ -41,6 +41,7 @@ class BusinessInfo:
     numbers: tuple[str, ...]
     closures: tuple[tuple[date, date, str], ...]
     is_demo: bool = False
+    reminder_minutes: int = 1440  # before each appointment; 0: no reminders
 
     @property
     def zone(self) -> ZoneInfo:
@@ -65,6 +66,7 @@ class BusinessInfo:
             numbers=tuple(n.number for n in business.numbers),
             closures=tuple((c.starts_on, c.ends_on, c.reason) for c in business.closures),
             is_demo=bool(business.is_demo),
+            reminder_minutes=business.reminder_minutes,
         )
 
 
@@ -90,6 +92,7 @@ _SETTINGS = select(
     _businesses.c.transfer_number,
     _businesses.c.max_call_seconds,
     _businesses.c.is_demo,
+    _businesses.c.reminder_minutes,
 ).where(_businesses.c.id == bindparam("business_id"))
 _NUMBERS = (
     select(_numbers.c.number)
@@ -229,6 +232,7 @@ _LIMITS = {
     # Gemini Live connections last about ten minutes; the agent resumes through goAway, so
     # the bound is the business's choice, up to 30 minutes.
     "max_call_seconds": (60, 1800),
+    "reminder_minutes": (0, 14 * 24 * 60),  # 0: no reminders
 }
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
 from booking.errors import DuplicateCustomer, InvalidInput, NotFound
-from booking.models import Business, Customer
+from booking.models import Business, Channel, Customer, DeliveryStatus, WebhookDelivery
 from booking.services.businesses import load_business
 from booking.services.phones import normalize_phone
 
@@ -27,6 +27,7 @@ class CustomerInfo:
     email: str | None
     notes: str
     created_at: datetime
+    email_consent: bool = False  # said yes to confirmations and reminders by email
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerInfo:
@@ -38,6 +39,7 @@ class CustomerInfo:
             email=customer.email,
             notes=customer.notes,
             created_at=customer.created_at,
+            email_consent=bool(customer.email_consent),
         )
 
 
@@ -77,6 +79,7 @@ _ROW = select(
     _customers.c.email,
     _customers.c.notes,
     _customers.c.created_at,
+    _customers.c.email_consent,
 )
 _CUSTOMER = _ROW.where(_customers.c.id == bindparam("customer_id"))
 _BY_PHONE = _ROW.where(
@@ -123,6 +126,7 @@ async def create_customer(
     name: str,
     email: str | None = None,
     notes: str = "",
+    email_consent: bool = False,
 ) -> CustomerInfo:
     """Create a customer; a phone already on file is refused with DuplicateCustomer."""
     clean_name, clean_email = _clean_name(name), _clean_email(email)
@@ -138,7 +142,12 @@ async def create_customer(
             if existing is not None:
                 raise DuplicateCustomer(existing)
             customer = Customer(
-                business_id=business_id, phone=e164, name=clean_name, email=clean_email, notes=notes
+                business_id=business_id,
+                phone=e164,
+                name=clean_name,
+                email=clean_email,
+                notes=notes,
+                email_consent=email_consent,
             )
             session.add(customer)
             await session.flush()
@@ -160,17 +169,24 @@ async def update_customer(
     email: str | None = None,
     phone: str | None = None,
     notes: str | None = None,
+    email_consent: bool | None = None,
 ) -> CustomerInfo:
-    """Change the given fields; a phone that another customer has is refused."""
+    """Change the given fields; a phone that another customer has is refused. Consent taken
+    back (or the address changed) drops the email not yet sent to them."""
     try:
         async with db.write() as session:
             customer = await load_customer(session, business_id, customer_id)
             if name is not None:
                 customer.name = _clean_name(name)
+            address_before = customer.email
             if email is not None:
                 customer.email = _clean_email(email)
             if notes is not None:
                 customer.notes = notes
+            if email_consent is not None:
+                customer.email_consent = email_consent
+            if email_consent is False or customer.email != address_before:
+                await drop_queued_email(session, customer_id)
             if phone is not None:
                 business = await load_business(session, business_id)
                 e164 = normalize_phone(phone, business.default_region)
@@ -192,3 +208,15 @@ async def update_customer(
         if found is None or found.id == customer_id:
             raise
         raise DuplicateCustomer(found.id) from None
+
+
+async def drop_queued_email(session: AsyncSession, customer_id: int) -> None:
+    """Email not yet sent to the customer is dropped: they took consent back, changed their
+    address, or asked to be forgotten."""
+    await session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.customer_id == customer_id,
+            WebhookDelivery.channel == Channel.EMAIL,
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+        )
+    )

@@ -4,7 +4,9 @@ Their record, their number and the transcripts and tool arguments of their calls
 customer, by number, and through the appointments and messages they made), their
 messages and stored idempotency answers are removed; future appointments are cancelled and past
 ones kept without a name (the staff member's history stays true). Webhook deliveries that name
-them are kept (ids, event, status, attempts) with the name, number and message text blanked.
+them are kept (ids, event, status, attempts) with the name, number and message text blanked;
+their appointments' reminders not yet sent and every email to them (queued or sent, with its
+attempts) are removed.
 """
 
 from __future__ import annotations
@@ -12,19 +14,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from booking.db import Database
 from booking.models import (
     Appointment,
     AppointmentStatus,
     Call,
+    DeliveryStatus,
     IdempotencyRecord,
     Message,
     ToolCall,
     WebhookDelivery,
 )
 from booking.services.customers import load_customer
+from booking.services.email_messages import REMINDER
 
 
 async def erase_customer(
@@ -54,6 +58,21 @@ async def erase_customer(
             ),
         )
         call_ids = list(await session.scalars(their_calls))
+        await session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.business_id == business_id,
+                or_(
+                    WebhookDelivery.customer_id == customer_id,
+                    and_(
+                        WebhookDelivery.event == REMINDER,
+                        WebhookDelivery.status == DeliveryStatus.PENDING,
+                        WebhookDelivery.appointment_id.in_(
+                            select(Appointment.id).where(Appointment.customer_id == customer_id)
+                        ),
+                    ),
+                ),
+            )
+        )
         await session.execute(
             update(Appointment)
             .where(

@@ -1,5 +1,6 @@
-"""The webhook outbox's sender: due deliveries go out concurrently, a few at a time per business
-and per receiving host, so one slow receiver holds up only its own subscribers.
+"""The outbox's sender: due deliveries go out concurrently through their channel (webhook,
+email), a few at a time per business and per receiving host, so one slow receiver holds up
+only its own deliveries. A reminder is a delivery due later; it goes the same way.
 
 Each send reads the clock when it starts: the lease is taken right then and lasts the send's
 deadline plus a margin, the attempt is stamped with that time, and a retry backs off from when
@@ -10,22 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import CursorResult
 
 from booking.db import Database
 from booking.logging import get_logger
-from booking.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from booking.models import (
+    Channel,
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from booking.models.base import utcnow
-from booking.services.webhooks import SIGNATURE_HEADER, sign
+from booking.services import delivery
+from booking.services.delivery import Due, Outcome
+from booking.services.webhook_channel import WebhookChannel, post
 
 if TYPE_CHECKING:
     import httpx  # imported when delivering: the API does not need it to start
@@ -58,33 +65,6 @@ class SendLimits:
         return self.send_seconds + LEASE_MARGIN_SECONDS
 
 
-@dataclass(frozen=True)
-class Due:
-    """A delivery ready to send, with what sending it needs."""
-
-    id: int
-    business_id: int
-    subscription_id: int
-    url: str
-    secret: str
-    event: str
-    body: bytes
-
-    @property
-    def host(self) -> str:
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one send came to."""
-
-    status_code: int | None
-    error: str | None
-    duration_ms: float
-
-
 def retry_delay(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... doubling, at most an hour."""
     return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_RETRY_SECONDS))
@@ -111,13 +91,16 @@ class Skip:
     subscriptions: frozenset[int] = frozenset()
 
 
-async def _due(db: Database, now: datetime, skip: Skip) -> list[Due]:
+async def _due(db: Database, now: datetime, skip: Skip, channels: frozenset[str]) -> list[Due]:
+    """The due deliveries of the channels this process sends (email waits for a process that
+    has SMTP settings)."""
     query = (
         select(WebhookDelivery, WebhookSubscription.url, WebhookSubscription.secret)
-        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .outerjoin(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
         .where(
             WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
+            WebhookDelivery.channel.in_(sorted(channels)),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(BATCH)
@@ -131,15 +114,16 @@ async def _due(db: Database, now: datetime, skip: Skip) -> list[Due]:
     async with db.read() as session:
         return [
             Due(
-                delivery.id,
-                delivery.business_id,
-                delivery.subscription_id,
-                url,
-                secret,
-                delivery.event,
-                json.dumps({"id": delivery.id, **delivery.payload}, separators=(",", ":")).encode(),
+                row.id,
+                row.business_id,
+                row.channel,
+                row.event,
+                json.dumps({"id": row.id, **row.payload}, separators=(",", ":")).encode(),
+                row.subscription_id,
+                url or "",
+                secret or "",
             )
-            for delivery, url, secret in await session.execute(query)
+            for row, url, secret in await session.execute(query)
         ]
 
 
@@ -177,67 +161,36 @@ async def _record(
         if outcome.error is None:
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = ended_at
-        elif delivery.attempts >= MAX_ATTEMPTS:
+        elif outcome.final or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
         else:
             delivery.next_attempt_at = ended_at + retry_delay(delivery.attempts)
-
-
-async def post(client: httpx.AsyncClient, due: Due, deadline_seconds: float) -> Outcome:
-    """POST one delivery, signed, within a deadline for the whole exchange (httpx's own timeout
-    is per read, which a receiver trickling bytes would stretch past the lease)."""
-    import httpx
-
-    started = time.perf_counter()
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        async with asyncio.timeout(deadline_seconds):
-            response = await client.post(
-                due.url,
-                content=due.body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Booking-Event": due.event,
-                    "X-Booking-Delivery": str(due.id),
-                    SIGNATURE_HEADER: sign(due.secret, due.body),
-                },
-                timeout=deadline_seconds,
-            )
-        status_code = response.status_code
-        if not 200 <= status_code < 300:
-            error = f"receiver answered {status_code}"
-    except TimeoutError:
-        error = f"no answer within {deadline_seconds:g} s"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-    return Outcome(status_code, error, (time.perf_counter() - started) * 1000)
 
 
 @dataclass
 class _InFlight:
     """Sends under way in this process, counted by business and by host."""
 
-    deliveries: dict[int, Due] = field(default_factory=dict)
+    deliveries: dict[int, tuple[Due, str]] = field(default_factory=dict)
     businesses: Counter[int] = field(default_factory=Counter)
     hosts: Counter[str] = field(default_factory=Counter)
 
-    def admits(self, due: Due, limits: SendLimits) -> bool:
+    def admits(self, due: Due, host: str, limits: SendLimits) -> bool:
         return (
             len(self.deliveries) < limits.total
             and self.businesses[due.business_id] < limits.per_business
-            and self.hosts[due.host] < limits.per_host
+            and self.hosts[host] < limits.per_host
         )
 
-    def add(self, due: Due) -> None:
-        self.deliveries[due.id] = due
+    def add(self, due: Due, host: str) -> None:
+        self.deliveries[due.id] = (due, host)
         self.businesses[due.business_id] += 1
-        self.hosts[due.host] += 1
+        self.hosts[host] += 1
 
     def remove(self, due: Due) -> None:
-        del self.deliveries[due.id]
+        _, host = self.deliveries.pop(due.id)
         self.businesses[due.business_id] -= 1
-        self.hosts[due.host] -= 1
+        self.hosts[host] -= 1
 
     def skip(self, limits: SendLimits) -> Skip:
         """Leave out of the next query what could not start anyway, so that it does not fill
@@ -246,7 +199,11 @@ class _InFlight:
         return Skip(
             frozenset(self.deliveries),
             frozenset(b for b, n in self.businesses.items() if n >= limits.per_business),
-            frozenset(d.subscription_id for d in self.deliveries.values() if d.host in full_hosts),
+            frozenset(
+                d.subscription_id
+                for d, host in self.deliveries.values()
+                if host in full_hosts and d.subscription_id is not None
+            ),
         )
 
 
@@ -261,8 +218,12 @@ class Outbox:
         *,
         clock: Clock = utcnow,
         limits: SendLimits | None = None,
+        email: delivery.Channel | None = None,
     ) -> None:
-        self._db, self._client, self._clock = db, client, clock
+        self._db, self._clock = db, clock
+        self._channels: dict[str, delivery.Channel] = {Channel.WEBHOOK: WebhookChannel(client)}
+        if email is not None:
+            self._channels[Channel.EMAIL] = email
         self._limits = limits or SendLimits()
         self._in_flight = _InFlight()
         self._tasks: set[asyncio.Task[bool]] = set()
@@ -273,9 +234,11 @@ class Outbox:
         if len(self._in_flight.deliveries) >= self._limits.total:
             return []
         started = []
-        for due in await _due(self._db, self._clock(), self._in_flight.skip(self._limits)):
-            if self._in_flight.admits(due, self._limits):
-                started.append(self._start(due))
+        skip = self._in_flight.skip(self._limits)
+        for due in await _due(self._db, self._clock(), skip, frozenset(self._channels)):
+            host = self._channels[due.channel].host(due)
+            if self._in_flight.admits(due, host, self._limits):
+                started.append(self._start(due, host))
         return started
 
     async def deliver_due(self) -> int:
@@ -295,9 +258,9 @@ class Outbox:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _start(self, due: Due) -> asyncio.Task[bool]:
-        self._in_flight.add(due)
-        task = asyncio.create_task(self._send(due), name=f"webhook-{due.id}")
+    def _start(self, due: Due, host: str) -> asyncio.Task[bool]:
+        self._in_flight.add(due, host)
+        task = asyncio.create_task(self._send(due), name=f"{due.channel}-{due.id}")
         self._tasks.add(task)
         task.add_done_callback(lambda done: self._finished(due, done))
         return task
@@ -313,13 +276,18 @@ class Outbox:
             if not await take_lease(self._db, due.id, attempted_at, self._limits.lease_seconds):
                 return False  # another process is sending it, or has just sent it
         except Exception:
-            log.warning("webhook delivery not leased; will retry", delivery=due.id)
+            log.warning("delivery not leased; will retry", delivery=due.id, channel=due.channel)
             return False
-        outcome = await post(self._client, due, self._limits.send_seconds)
+        channel = self._channels[due.channel]
+        outcome = await channel.send(due, self._limits.send_seconds, attempted_at)
         try:
             await _record(self._db, due.id, attempted_at, self._clock(), outcome)
         except Exception:
-            log.warning("webhook attempt not recorded; sent again once leased", delivery=due.id)
+            log.warning(
+                "delivery attempt not recorded; sent again once leased",
+                delivery=due.id,
+                channel=due.channel,
+            )
         return True
 
 
@@ -329,7 +297,11 @@ async def deliver_due(
     *,
     clock: Clock = utcnow,
     limits: SendLimits | None = None,
+    email: delivery.Channel | None = None,
 ) -> int:
     """Send every delivery that is due and not being sent by another process, within the limits,
     and wait for the sends; returns how many were attempted."""
-    return await Outbox(db, client, clock=clock, limits=limits).deliver_due()
+    return await Outbox(db, client, clock=clock, limits=limits, email=email).deliver_due()
+
+
+__all__ = ["Due", "Outbox", "Outcome", "SendLimits", "deliver_due", "post", "take_lease"]

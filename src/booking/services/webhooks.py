@@ -28,7 +28,13 @@ from booking.models import (
 )
 from booking.services.businesses import load_business
 
-EVENTS = ("appointment.booked", "appointment.moved", "appointment.cancelled", "message.taken")
+EVENTS = (
+    "appointment.booked",
+    "appointment.moved",
+    "appointment.cancelled",
+    "appointment.reminder",  # due a set time before the appointment (the business's setting)
+    "message.taken",
+)
 SIGNATURE_HEADER = "X-Booking-Signature"
 
 
@@ -179,10 +185,12 @@ async def enqueue(
     data: dict[str, Any],
     *,
     now: datetime | None = None,
+    appointment_id: int | None = None,
 ) -> None:
     """Write a delivery for each subscription to `event`, inside the caller's transaction.
 
-    `now` is the change's own clock, so a delivery is due when the change happened."""
+    `now` is the change's own clock, so a delivery is due when the change happened (for a
+    reminder: when it is due)."""
     subscriptions = await session.execute(_LISTENERS, {"business_id": business_id})
     occurred = now or datetime.now(UTC)
     for subscription_id, events in subscriptions:
@@ -192,6 +200,7 @@ async def enqueue(
             WebhookDelivery(
                 subscription_id=subscription_id,
                 business_id=business_id,
+                appointment_id=appointment_id,
                 event=event,
                 payload={"event": event, "occurred_at": occurred.isoformat(), "data": data},
                 status=DeliveryStatus.PENDING,

@@ -1,0 +1,64 @@
+"""The webhook channel: a delivery is POSTed to its subscription's URL, signed with its secret."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from booking.services.delivery import Due, Outcome
+from booking.services.webhooks import SIGNATURE_HEADER, sign
+
+if TYPE_CHECKING:
+    import httpx  # imported when delivering: the API does not need it to start
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+async def post(client: httpx.AsyncClient, due: Due, deadline_seconds: float) -> Outcome:
+    """POST one delivery, signed, within a deadline for the whole exchange (httpx's own timeout
+    is per read, which a receiver trickling bytes would stretch past the lease)."""
+    import httpx
+
+    started = time.perf_counter()
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        async with asyncio.timeout(deadline_seconds):
+            response = await client.post(
+                due.url,
+                content=due.body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Booking-Event": due.event,
+                    "X-Booking-Delivery": str(due.id),
+                    SIGNATURE_HEADER: sign(due.secret, due.body),
+                },
+                timeout=deadline_seconds,
+            )
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"receiver answered {status_code}"
+    except TimeoutError:
+        error = f"no answer within {deadline_seconds:g} s"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    return Outcome(status_code, error, (time.perf_counter() - started) * 1000)
+
+
+class WebhookChannel:
+    """Webhook deliveries over one shared HTTP client."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    def host(self, due: Due) -> str:
+        return host_of(due.url)
+
+    async def send(self, due: Due, deadline_seconds: float, attempted_at: datetime) -> Outcome:
+        return await post(self._client, due, deadline_seconds)
