@@ -56,3 +56,20 @@ async def test_deleting_the_business_needs_its_exact_name(client, shop, auth):
     gone = await client.delete("/api/business?confirm=Test Salon", headers=auth)
     assert gone.status_code == 204, gone.text
     assert (await client.get("/api/business", headers=auth)).status_code == 401
+
+
+async def test_a_kept_appointment_is_flagged_in_the_calendar_feed(client, shop, auth):
+    """Kept through a day off, the appointment still shows in the staff member's calendar
+    feed, its summary saying it is outside hours."""
+    from icalendar import Calendar
+
+    await book(client, auth, shop)
+    await client.post(
+        f"/api/staff/{shop.sam}/overrides?on_affected=keep",
+        json={"date": "2026-12-01", "intervals": [], "reason": "dentist"},
+        headers=auth,
+    )
+    url = (await client.get(f"/api/staff/{shop.sam}/calendar-feed", headers=auth)).json()["url"]
+    feed = await client.get(url.removeprefix("http://testserver"))
+    [event] = Calendar.from_ical(feed.text).walk("VEVENT")
+    assert str(event["SUMMARY"]).endswith("(outside hours)")

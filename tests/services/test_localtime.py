@@ -210,9 +210,11 @@ def test_parse_date_rejects_non_dates(value):
 
 
 def test_parse_time_rejects_offsets_and_garbage():
-    """parse_time accepts HH:MM (dropping seconds) and refuses an offset or a non-time."""
-    assert localtime.parse_time("09:30:45", "appointment_time") == time(9, 30)
-    for value in ("09:30+02:00", "25:00", "noon"):
+    """parse_time accepts HH:MM (and HH:MM:00) and refuses seconds, an offset or a non-time:
+    bookings are to the minute, and dropping seconds would book a time nobody asked for."""
+    assert localtime.parse_time("09:30", "appointment_time") == time(9, 30)
+    assert localtime.parse_time("09:30:00", "appointment_time") == time(9, 30)
+    for value in ("09:30:45", "09:30+02:00", "25:00", "noon"):
         with pytest.raises(InvalidInput) as raised:
             localtime.parse_time(value, "appointment_time")
         assert raised.value.field == "appointment_time"

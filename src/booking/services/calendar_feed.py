@@ -34,6 +34,7 @@ class FeedEvent:
     customer_first_name: str | None
     created_at: datetime
     updated_at: datetime
+    outside_hours: bool = False  # kept through a schedule change; the staff member should know
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ async def feed_by_key(db: Database, staff_id: int, key: str | None, now: datetim
                 customer_first_name=first_name(customer_name),
                 created_at=a.created_at,
                 updated_at=a.updated_at,
+                outside_hours=bool(a.outside_hours),
             )
             for a, service_name, customer_name in rows
         ]
