@@ -4,7 +4,7 @@ outside the schedule says so first, and is made only with a choice of cancel or 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -254,3 +254,27 @@ async def test_keeping_a_local_time_the_new_zone_skips_is_refused_whole(db, shop
     assert (await businesses.get_business(db, shop.business_id)).timezone == "Asia/Tokyo"
     unchanged = await appointments.get_appointment(db, shop.business_id, night.id)
     assert unchanged.starts_at == night.starts_at
+
+
+async def test_keeping_local_times_moves_reminders_and_tells_webhooks(db, shop):
+    """A booking re-anchored to a new zone is announced as moved, and its reminder moves to
+    the new instant."""
+    from booking.models import WebhookDelivery
+
+    await webhooks.create_subscription(
+        db, shop.business_id, "https://hooks.example.com/b",
+        ["appointment.moved", "appointment.reminder"],
+    )  # fmt: skip
+    ten = await book(db, shop, at=time(10))
+    await businesses.update_business(
+        db, shop.business_id, timezone="America/Chicago",
+        appointments_keep=ZoneChange.LOCAL_TIMES, now=NOW,
+    )  # fmt: skip
+    moved = await appointments.get_appointment(db, shop.business_id, ten)
+    async with db.read() as session:
+        deliveries = list(await session.scalars(select(WebhookDelivery)))
+    [announced] = [d for d in deliveries if d.event == "appointment.moved"]
+    assert announced.payload["data"]["appointment_time"] == "10:00"
+    assert announced.payload["data"]["timezone"] == "America/Chicago"
+    [reminder] = [d for d in deliveries if d.event == "appointment.reminder"]
+    assert reminder.next_attempt_at == moved.starts_at - timedelta(days=1)

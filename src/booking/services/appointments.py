@@ -164,6 +164,14 @@ async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo)
     )
 
 
+async def announce_moved(session: AsyncSession, appointment: Appointment, now: datetime) -> None:
+    """The `appointment.moved` webhook (and its email and reminders) for an appointment moved
+    in this session by something other than `move`."""
+    business = await read_business(session, appointment.business_id)
+    info = await _info(session, appointment, business.zone)
+    await _announce(session, "appointment.moved", info, now)
+
+
 async def announce_cancelled(
     session: AsyncSession, appointment: Appointment, now: datetime, *, reason: str = ""
 ) -> None:

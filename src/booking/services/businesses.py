@@ -361,6 +361,14 @@ async def move_to_zone(
                 "keeping the local times would make two appointments overlap; nothing changed"
             ) from None
         raise
+    # Their instants changed: customers' calendars, reminders and webhooks hear of it as a
+    # move, with local times read in the new zone.
+    from booking.services.appointments import announce_moved
+
+    business.timezone = new_zone.key
+    await session.flush()
+    for appointment, _ in shifts:
+        await announce_moved(session, appointment, now)
 
 
 async def _replace_numbers(session: AsyncSession, business: Business, wanted: list[str]) -> None:
