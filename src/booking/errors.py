@@ -7,7 +7,8 @@ BookingError
 ├── Conflict                 the write contradicts what is stored
 │   ├── SlotUnavailable      the time overlaps another booking
 │   ├── DuplicateCustomer    a customer with that phone already exists
-│   └── TooLateToCancel      inside the cancellation cut-off
+│   ├── TooLateToCancel      inside the cancellation cut-off
+│   └── LimitReached         a cap of the public line (bookings per call, per customer, ...)
 ├── IdempotencyConflict      an idempotency key reused with a different request
 ├── NotAllowed               the caller may not do this (unverified, not theirs)
 └── Unavailable              the database cannot be reached right now
@@ -72,6 +73,16 @@ class DuplicateCustomer(Conflict):
 
 class TooLateToCancel(Conflict):
     code = "too_late_to_cancel"
+
+
+class LimitReached(Conflict):
+    """A booking past one of the public line's caps; `reason` names the cap (for metrics)."""
+
+    code = "limit_reached"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class StaleIdempotencyKey(Conflict):

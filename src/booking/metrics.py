@@ -22,3 +22,8 @@ MODEL_TROUBLE = Counter(
     "Gemini Live trouble handled during calls (refused connections, stalls, outages)",
     ["event"],
 )
+LINE_REFUSALS = Counter(
+    "booking_line_refusals_total",
+    "Calls and phone bookings the public line refused (caps, repeat calls, blocked numbers)",
+    ["reason"],
+)

@@ -14,7 +14,13 @@ from typing import Any
 from livekit.agents import llm
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
 
-Step = str | dict[str, Any] | Callable[[llm.ChatContext], "str | dict[str, Any]"]
+# A reply, a tool call, several tool calls in one step (parallel), or a function of the context.
+Step = (
+    str
+    | dict[str, Any]
+    | list[dict[str, Any]]
+    | Callable[[llm.ChatContext], "str | dict[str, Any] | list[dict[str, Any]]"]
+)
 
 
 def tool(tool_name: str, /, *, after: float = 0.0, **arguments: Any) -> dict[str, Any]:
@@ -77,7 +83,13 @@ class ScriptedLLM(llm.LLM):
 
 
 class _ScriptedStream(llm.LLMStream):
-    def __init__(self, owner: ScriptedLLM, step: str | dict[str, Any], number: int, **kw: Any):
+    def __init__(
+        self,
+        owner: ScriptedLLM,
+        step: str | dict[str, Any] | list[dict[str, Any]],
+        number: int,
+        **kw: Any,
+    ):
         super().__init__(owner, **kw)
         self._owner = owner
         self._step = step
@@ -85,20 +97,23 @@ class _ScriptedStream(llm.LLMStream):
 
     async def _run(self) -> None:
         step = self._step
-        if isinstance(step, dict):
-            if step.get("after"):
-                await asyncio.sleep(step["after"])
+        if isinstance(step, dict | list):
+            calls = step if isinstance(step, list) else [step]
+            if any(call.get("after") for call in calls):
+                await asyncio.sleep(max(call.get("after", 0.0) for call in calls))
             delta = llm.ChoiceDelta(
                 role="assistant",
                 tool_calls=[
                     llm.FunctionToolCall(
-                        name=step["name"],
-                        arguments=json.dumps(step["arguments"]),
-                        call_id=f"call_{self._number}",
+                        name=call["name"],
+                        arguments=json.dumps(call["arguments"]),
+                        call_id=f"call_{self._number}" + (f"_{index}" if index else ""),
                     )
+                    for index, call in enumerate(calls)
                 ],
             )
-            self._owner.tool_emitted(step["name"])
+            for call in calls:
+                self._owner.tool_emitted(call["name"])
         else:
             delta = llm.ChoiceDelta(role="assistant", content=step)
         self._event_ch.send_nowait(llm.ChatChunk(id=f"chunk_{self._number}", delta=delta))

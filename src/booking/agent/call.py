@@ -24,6 +24,7 @@ from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
 from booking.models import utcnow
+from booking.services.admission import Refusal
 from booking.services.appointments import AppointmentInfo
 
 log = get_logger(__name__)
@@ -41,16 +42,29 @@ class CallRuntime:
     clock: Callable[[], datetime] = utcnow
 
 
+class CallRefused(Exception):
+    """The line does not answer this call (a blocked number, too many calls): it is already
+    logged as refused, and no model may be connected for it."""
+
+    def __init__(self, call_id: int, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.call_id = call_id
+        self.refusal = refusal
+
+
 async def open_call(
     runtime: CallRuntime, line: CallerLine
 ) -> tuple[CallState, list[AppointmentInfo]] | None:
-    """Look the caller up and open the call's log row (one hop to the app loop)."""
+    """Look the caller up and open the call's log row (one hop to the app loop); raises
+    CallRefused for a call the line must not answer."""
     setup = await runtime.bridge.call(
         identify_call(runtime.db, line, runtime.settings.business_id, runtime.clock()),
         cancel_on_timeout=False,
     )
     if setup is None:
         return None
+    if setup.refusal is not None:
+        raise CallRefused(setup.call_id, setup.refusal)
     state = CallState(
         bridge=runtime.bridge,
         db=runtime.db,
@@ -116,6 +130,15 @@ async def apologise_and_hang_up(ctx: JobContext, runtime: CallRuntime) -> None:
     await say_goodbye_and_hang_up(session, SORRY, hang_up)
 
 
+async def drop_refused(ctx: JobContext, refused: CallRefused) -> None:
+    """Drop a refused call without a model: deleting the room ends the phone line (the caller
+    hears it end, as a busy line)."""
+    log.info("call refused", call_id=refused.call_id, reason=refused.refusal.reason)
+    with contextlib.suppress(Exception):
+        await ctx.delete_room()
+    ctx.shutdown("refused")
+
+
 def watch_for_stalls(
     runtime: CallRuntime,
     session: AgentSession[CallState],
@@ -143,6 +166,9 @@ async def run_call(ctx: JobContext, runtime: CallRuntime) -> None:
     line = read_line(participant.identity, participant.attributes, ctx.job.room.name)
     try:
         opened = await open_call(runtime, line)
+    except CallRefused as refused:
+        await drop_refused(ctx, refused)
+        return
     except Exception:
         log.exception("could not open the call; apologising", room=ctx.room.name)
         opened = None

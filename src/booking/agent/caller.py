@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from booking.db import Database
-from booking.services import appointments, businesses, calls, customers
+from booking.services import admission, appointments, businesses, calls, customers
+from booking.services.admission import Refusal
 from booking.services.appointments import AppointmentInfo
 from booking.services.businesses import BusinessInfo
 from booking.services.customers import CustomerInfo
@@ -55,21 +56,24 @@ class CallSetup:
     dialled_number: str | None
     customer: CustomerInfo | None
     upcoming: list[AppointmentInfo]
+    refusal: Refusal | None = None  # a blocked or too frequent number: not to be answered
 
 
 async def identify_call(
     db: Database, line: CallerLine, fallback_business_id: int | None, now: datetime
 ) -> CallSetup | None:
-    """Find the business and the customer, and open the call's log row: one trip to the app loop."""
+    """Find the business and the customer, and open the call's log row: one trip to the app loop.
+    A call the line must not answer (services/admission) is logged as refused here."""
     dialled = try_normalize_phone(line.dialled, "US") if line.dialled else None
     business = await businesses.business_for_dialled_number(db, dialled, fallback_business_id)
     if business is None:
         return None
     caller = try_normalize_phone(line.caller, business.default_region)
+    refusal = await admission.refusal_for(db, business, caller, now)
     customer = await customers.find_by_phone(db, business.id, caller) if caller else None
     upcoming = (
         await appointments.list_upcoming(db, business.id, customer.id, now=now, limit=5)
-        if customer
+        if customer and refusal is None
         else []
     )
     call_id = await calls.start_call(
@@ -82,4 +86,6 @@ async def identify_call(
         verified=caller is not None,
         now=now,
     )
-    return CallSetup(business, call_id, caller, dialled, customer, upcoming)
+    if refusal is not None:
+        await admission.log_refusal(db, call_id, refusal, now)
+    return CallSetup(business, call_id, caller, dialled, customer, upcoming, refusal)

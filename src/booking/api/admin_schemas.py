@@ -20,12 +20,13 @@ from booking.api.schemas import (
     TimeText,
 )
 from booking.config import validate_timezone
-from booking.services.businesses import BusinessInfo, ClosureInfo
+from booking.services.businesses import LINE_LIMITS, BusinessInfo, ClosureInfo
 from booking.services.phones import is_region
 from booking.services.staff import OverrideInfo, ServiceInfo, StaffInfo
 
 T = TypeVar("T")
 Phone = Annotated[str, Field(min_length=1, max_length=40)]
+LineLimit = Annotated[int, Field(ge=1, le=1000)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -49,6 +50,13 @@ class BusinessOut(BaseModel):
     cancellation_cutoff_minutes: int
     transfer_number: str | None
     max_call_seconds: int
+    # The public line's limits: bookings a call may make, future bookings one customer may
+    # hold, bookings a day from withheld numbers, and calls a number may make in the window.
+    max_bookings_per_call: int
+    max_future_bookings_per_customer: int
+    max_withheld_bookings_per_day: int
+    max_calls_per_number: int
+    repeat_call_window_minutes: int
     is_demo: bool  # the demo `make run` seeds; it gives way to a real business
     reminder_minutes: int  # reminders go this long before each appointment; 0: none
 
@@ -66,6 +74,7 @@ class BusinessOut(BaseModel):
             cancellation_cutoff_minutes=info.cancellation_cutoff_minutes,
             transfer_number=info.transfer_number,
             max_call_seconds=info.max_call_seconds,
+            **{field: getattr(info, field) for field in LINE_LIMITS},
             is_demo=info.is_demo,
             reminder_minutes=info.reminder_minutes,
         )
@@ -99,6 +108,11 @@ class BusinessUpdate(Body):
     cancellation_cutoff_minutes: Annotated[int, Field(ge=0, le=14 * 24 * 60)] | None = None
     transfer_number: Annotated[str, Field(max_length=40)] | None = None
     max_call_seconds: Annotated[int, Field(ge=60, le=1800)] | None = None
+    max_bookings_per_call: LineLimit | None = None
+    max_future_bookings_per_customer: LineLimit | None = None
+    max_withheld_bookings_per_day: LineLimit | None = None
+    max_calls_per_number: LineLimit | None = None
+    repeat_call_window_minutes: LineLimit | None = None
     reminder_minutes: Annotated[int, Field(ge=0, le=14 * 24 * 60)] | None = None
 
 

@@ -21,6 +21,7 @@ from booking import metrics as _product_metrics  # noqa: F401  (registers the co
 from booking.api.appointments import AppointmentController
 from booking.api.auth import require_owner, require_token
 from booking.api.availability import AvailabilityController
+from booking.api.block_list import BlockListController
 from booking.api.business import BusinessController
 from booking.api.calendar_feed import CalendarFeedController, calendar_feed
 from booking.api.calls import CallController, MessageController
@@ -108,6 +109,7 @@ def create_app(
         path="/api",
         route_handlers=[
             BusinessController,
+            BlockListController,
             KnowledgeController,
             StaffController,
             ServiceController,

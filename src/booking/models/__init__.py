@@ -2,6 +2,7 @@
 
 from booking.models.appointment import Appointment, AppointmentSource, AppointmentStatus
 from booking.models.base import MAX_ID, Base, UTCDateTime, utcnow
+from booking.models.block_list import BlockedNumber
 from booking.models.business import Business, BusinessNumber, Closure, FaqEntry
 from booking.models.call import Call, CallOutcome, Message, ToolCall
 from booking.models.customer import Customer
@@ -29,6 +30,7 @@ __all__ = [
     "AppointmentSource",
     "AppointmentStatus",
     "Base",
+    "BlockedNumber",
     "Business",
     "BusinessNumber",
     "Call",

@@ -38,6 +38,20 @@ class Business(Base):
     address: Mapped[str] = mapped_column(String(500), default="", server_default="")
     description: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     directions: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    # The public line's limits (see services/line_caps and services/admission): bookings a
+    # call may make, future bookings a customer may hold, bookings a day from withheld numbers,
+    # and calls one number may make within a window before it is dropped unanswered.
+    max_bookings_per_call: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    max_future_bookings_per_customer: Mapped[int] = mapped_column(
+        Integer, default=4, server_default="4"
+    )
+    max_withheld_bookings_per_day: Mapped[int] = mapped_column(
+        Integer, default=5, server_default="5"
+    )
+    max_calls_per_number: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    repeat_call_window_minutes: Mapped[int] = mapped_column(
+        Integer, default=10, server_default="10"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     numbers: Mapped[list[BusinessNumber]] = relationship(

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.models.base import Base, UTCDateTime, utcnow
@@ -23,10 +23,13 @@ class CallOutcome(enum.StrEnum):
     ABANDONED = "abandoned"
     FAILED = "failed"
     MODEL_UNAVAILABLE = "model_unavailable"  # Gemini could not be reached at all
+    REFUSED = "refused"  # a blocked number, or too many calls: dropped before the model
 
 
 class Call(Base):
     __tablename__ = "calls"
+    # Counting a number's recent calls (the repeat-call limit) reads this index alone.
+    __table_args__ = (Index("ix_calls_repeat", "business_id", "caller_number", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[int] = mapped_column(

@@ -52,6 +52,7 @@ from booking.services.availability import (
 from booking.services.businesses import BusinessInfo, read_business
 from booking.services.customers import CustomerInfo, read_customer
 from booking.services.integrity import is_overlap, is_unique_on
+from booking.services.line_caps import check_caps
 from booking.services.localtime import require_instant
 from booking.services.schedule import Rules, StaffSchedule, fits_working_hours
 from booking.services.schedule_lock import hold_schedule
@@ -397,6 +398,9 @@ async def book(
                 call_business = await session.scalar(_CALL_BUSINESS, {"call_id": request.call_id})
                 if call_business != request.business_id:
                     raise NotFound("call", request.call_id)  # else a raw foreign key error
+            await check_caps(
+                session, business, request.customer_id, request.call_id, request.source, now
+            )
             need = await resolve_need(
                 session, request.business_id, request.service_id, request.duration_minutes
             )

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from booking.services.stranding import OnStranded
 
 
+# The public line's limits, all whole numbers from 1 to 1000 (bookings, calls, minutes).
+LINE_LIMITS = (
+    "max_bookings_per_call",
+    "max_future_bookings_per_customer",
+    "max_withheld_bookings_per_day",
+    "max_calls_per_number",
+    "repeat_call_window_minutes",
+)
+
+
 @dataclass(frozen=True)
 class BusinessInfo:
     """What the rest of the code needs to know about a business, detached from any session."""
@@ -42,6 +52,12 @@ class BusinessInfo:
     closures: tuple[tuple[date, date, str], ...]
     is_demo: bool = False
     reminder_minutes: int = 1440  # before each appointment; 0: no reminders
+    # The public line's limits (services/line_caps, services/admission).
+    max_bookings_per_call: int = 3
+    max_future_bookings_per_customer: int = 4
+    max_withheld_bookings_per_day: int = 5
+    max_calls_per_number: int = 5
+    repeat_call_window_minutes: int = 10
 
     @property
     def zone(self) -> ZoneInfo:
@@ -67,6 +83,7 @@ class BusinessInfo:
             closures=tuple((c.starts_on, c.ends_on, c.reason) for c in business.closures),
             is_demo=bool(business.is_demo),
             reminder_minutes=business.reminder_minutes,
+            **{field: getattr(business, field) for field in LINE_LIMITS},
         )
 
 
@@ -93,6 +110,11 @@ _SETTINGS = select(
     _businesses.c.max_call_seconds,
     _businesses.c.is_demo,
     _businesses.c.reminder_minutes,
+    _businesses.c.max_bookings_per_call,
+    _businesses.c.max_future_bookings_per_customer,
+    _businesses.c.max_withheld_bookings_per_day,
+    _businesses.c.max_calls_per_number,
+    _businesses.c.repeat_call_window_minutes,
 ).where(_businesses.c.id == bindparam("business_id"))
 _NUMBERS = (
     select(_numbers.c.number)
@@ -233,6 +255,7 @@ _LIMITS = {
     # the bound is the business's choice, up to 30 minutes.
     "max_call_seconds": (60, 1800),
     "reminder_minutes": (0, 14 * 24 * 60),  # 0: no reminders
+    **{field: (1, 1000) for field in LINE_LIMITS},
 }
 
 

@@ -13,6 +13,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.models import Call, CallOutcome, Message, ToolCall
 from booking.services import webhooks
 from booking.services.businesses import load_business
+from booking.services.plain_text import without_controls
 
 MAX_MESSAGE = 2000
 MAX_TOOL_TEXT = 4000
@@ -138,7 +139,7 @@ async def take_message(
     call_id: int | None = None,
     now: datetime | None = None,
 ) -> MessageInfo:
-    text = " ".join((body or "").split())
+    text = " ".join(without_controls(body or "").split())
     if not text:
         raise InvalidInput("message", "must not be empty")
     if len(text) > MAX_MESSAGE:

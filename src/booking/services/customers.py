@@ -14,6 +14,7 @@ from booking.errors import DuplicateCustomer, InvalidInput, NotFound
 from booking.models import Business, Channel, Customer, DeliveryStatus, WebhookDelivery
 from booking.services.businesses import load_business
 from booking.services.phones import normalize_phone
+from booking.services.plain_text import without_controls
 
 MAX_NAME = 200
 
@@ -44,7 +45,7 @@ class CustomerInfo:
 
 
 def _clean_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = " ".join(without_controls(name or "").split())
     if not cleaned:
         raise InvalidInput("name", "must not be empty")
     if len(cleaned) > MAX_NAME:
