@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     # Confirmations and reminders by email; neither set: no email.
     smtp_url: SecretStr | None = None
     mail_from: str | None = None
+    # Confirmations, reminders and replies by text message; none: no texts.
+    sms_provider: Literal["twilio", "telnyx", "none"] = "none"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    telnyx_api_key: SecretStr | None = None
+    telnyx_public_key: str | None = None  # base64 ed25519 key that signs Telnyx's webhooks
+    # The address the provider calls (https://host), when a proxy changes what the app sees:
+    # Twilio signs the URL it called.
+    sms_public_url: str | None = None
+    # Where the provider clients connect instead of the providers; only the tests set them.
+    twilio_base_url: str = "https://api.twilio.com"
+    telnyx_base_url: str = "https://api.telnyx.com"
 
     @field_validator("transcription_notice")
     @classmethod
@@ -145,6 +157,23 @@ class Settings(BaseSettings):
         if (self.smtp_url is None) != (self.mail_from is None):
             missing = "SMTP_URL" if self.smtp_url is None else "MAIL_FROM"
             raise ValueError(f"{missing} is needed too: email needs both SMTP_URL and MAIL_FROM")
+        return self
+
+    @model_validator(mode="after")
+    def _sms_complete(self) -> Settings:
+        needed = {
+            "twilio": {
+                "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+                "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            },
+            "telnyx": {
+                "TELNYX_API_KEY": self.telnyx_api_key,
+                "TELNYX_PUBLIC_KEY": self.telnyx_public_key,
+            },
+        }.get(self.sms_provider, {})
+        missing = [name for name, value in needed.items() if value is None]
+        if missing:
+            raise ValueError(f"SMS_PROVIDER={self.sms_provider} needs {' and '.join(missing)}")
         return self
 
     @field_validator("database_url")

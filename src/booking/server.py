@@ -20,6 +20,7 @@ import uvicorn
 from sqlalchemy import select
 
 from booking.api.app import Lifecycle, create_app
+from booking.api.sms import sms_keys
 from booking.config import Settings
 from booking.db import Database
 from booking.logging import get_logger
@@ -27,6 +28,7 @@ from booking.migrate import schema_state
 from booking.models import Business
 from booking.services import calls
 from booking.services.email_channel import EmailChannel, email_channel
+from booking.services.sms_channel import SmsChannel, sms_provider
 from booking.services.webhook_sender import Outbox, SendLimits
 
 if TYPE_CHECKING:
@@ -209,14 +211,18 @@ def _webhook_client(limits: SendLimits) -> httpx.AsyncClient:
     return httpx.AsyncClient(follow_redirects=False, limits=pool)
 
 
-async def _deliver_forever(db: Database, email: EmailChannel | None, interval: float = 1.0) -> None:
-    """Start due deliveries (webhooks, and email when configured) every `interval` without
-    waiting for slow receivers; a receiver that is down is retried later."""
+async def _deliver_forever(
+    db: Database, email: EmailChannel | None, settings: Settings, interval: float = 1.0
+) -> None:
+    """Start due deliveries (webhooks, and email and texts when configured) every `interval`
+    without waiting for slow receivers; a receiver that is down is retried later."""
     limits = SendLimits()
     # Importing httpx and loading the CA certificates take ~0.07 s: not on the event loop.
     client = await asyncio.to_thread(_webhook_client, limits)
+    provider = sms_provider(settings)
     async with client:
-        outbox = Outbox(db, client, limits=limits, email=email)
+        sms = SmsChannel(provider, client) if provider is not None else None
+        outbox = Outbox(db, client, limits=limits, email=email, sms=sms)
         try:
             while True:
                 try:
@@ -237,11 +243,15 @@ async def _housekeeping(db: Database, settings: Settings, http_listening: asynci
         log.info("email off: set SMTP_URL and MAIL_FROM to send confirmations and reminders")
     else:
         log.info("email on", smtp=email.target.masked(), mail_from=email.sender)
+    if settings.sms_provider == "none":
+        log.info("texts off: set SMS_PROVIDER and its credentials to send texts")
+    else:
+        log.info("texts on", provider=settings.sms_provider)
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(
             _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
         )
-        tasks.create_task(_deliver_forever(db, email), name="outbox")
+        tasks.create_task(_deliver_forever(db, email, settings), name="outbox")
 
 
 async def serve(
@@ -280,7 +290,12 @@ async def _serve_on(
         await warn_if_default_business_missing(db, settings.business_id)
         port = int(listeners[0].getsockname()[1])
         lifecycle = Lifecycle(agent="starting" if agent_runner else "disabled")
-        app = create_app(db, max_body_bytes=settings.max_request_body_bytes, lifecycle=lifecycle)
+        app = create_app(
+            db,
+            max_body_bytes=settings.max_request_body_bytes,
+            lifecycle=lifecycle,
+            sms=sms_keys(settings),
+        )
         config = uvicorn.Config(
             app,
             host=host,

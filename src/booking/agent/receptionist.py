@@ -27,7 +27,7 @@ from booking.agent.state import CallState, OfferedOption
 from booking.agent.tool_arguments import checked_tool
 from booking.logging import get_logger
 from booking.models import MAX_ID, AppointmentSource, CallOutcome
-from booking.services import appointments, availability, calls, customers
+from booking.services import appointments, availability, calls, customers, sms_texts
 from booking.services.appointments import AppointmentInfo
 from booking.services.localtime import parse_date, wall_to_instant
 from booking.services.phones import normalize_phone
@@ -176,8 +176,11 @@ class Receptionist(Agent):
         phone_number: str | None = None,
         email: str | None = None,
         email_consent: bool = False,
+        sms_consent: bool = False,
     ) -> str:
         """Save a new caller's name so they can book. Read the name back to the caller first.
+        After a booking, ask once whether they want a text confirmation and reminder; if they
+        say yes, call this again with sms_consent true (also for a caller already on file).
 
         Args:
             name: The caller's full name as they gave it.
@@ -187,12 +190,26 @@ class Receptionist(Agent):
                 confirmation: the address, spelled back to them first. Otherwise leave empty.
             email_consent: True only when the caller gave an email address and said yes to an
                 email confirmation; otherwise false.
+            sms_consent: True only when the caller said yes to confirmations and reminders by
+                text message to the number they are calling from; otherwise false.
         """
 
         async def work() -> str:
             state = self.state
+            texts = bool(sms_consent and state.verified)
             if state.customer is not None:
-                return f"The caller is already on file as {state.customer.name}."
+                if not sms_consent:
+                    return f"The caller is already on file as {state.customer.name}."
+                if not texts or state.customer.phone != state.caller_number:
+                    return "Texts go only to the number the caller is calling from; none set up."
+                context.disallow_interruptions()
+                await self._service(
+                    sms_texts.consent_given(
+                        state.db, state.business.id, state.customer.id, state.clock()
+                    ),
+                    write=True,
+                )
+                return "Text confirmations and reminders are on; a confirmation is on its way."
             if state.verified:
                 phone = state.caller_number
             elif phone_number:
@@ -214,6 +231,7 @@ class Receptionist(Agent):
                         name=name,
                         email=address,
                         email_consent=bool(email_consent and address),
+                        sms_consent=texts,
                     ),
                     write=True,
                 )
@@ -243,6 +261,7 @@ class Receptionist(Agent):
                 "phone_number": phone_number,
                 "email": email,
                 "email_consent": email_consent,
+                "sms_consent": sms_consent,
             },
             work,
         )

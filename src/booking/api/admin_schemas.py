@@ -59,6 +59,9 @@ class BusinessOut(BaseModel):
     repeat_call_window_minutes: int
     is_demo: bool  # the demo `make run` seeds; it gives way to a real business
     reminder_minutes: int  # reminders go this long before each appointment; 0: none
+    sms_number: str | None  # texts go from it; none: the first of `numbers`
+    quiet_from_minute: int  # no texts from (local minutes after midnight; 1260 is 21:00) ...
+    quiet_until_minute: int  # ... until (480 is 08:00); equal: no quiet hours
 
     @classmethod
     def of(cls, info: BusinessInfo) -> BusinessOut:
@@ -77,6 +80,9 @@ class BusinessOut(BaseModel):
             **{field: getattr(info, field) for field in LINE_LIMITS},
             is_demo=info.is_demo,
             reminder_minutes=info.reminder_minutes,
+            sms_number=info.sms_number,
+            quiet_from_minute=info.quiet_from_minute,
+            quiet_until_minute=info.quiet_until_minute,
         )
 
 
@@ -114,6 +120,9 @@ class BusinessUpdate(Body):
     max_calls_per_number: LineLimit | None = None
     repeat_call_window_minutes: LineLimit | None = None
     reminder_minutes: Annotated[int, Field(ge=0, le=14 * 24 * 60)] | None = None
+    sms_number: Annotated[str, Field(max_length=40)] | None = None
+    quiet_from_minute: Annotated[int, Field(ge=0, le=24 * 60 - 1)] | None = None
+    quiet_until_minute: Annotated[int, Field(ge=0, le=24 * 60 - 1)] | None = None
 
 
 class ClosureIn(Body):
@@ -346,6 +355,7 @@ class CustomerUpdate(Body):
     email: Email = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
     email_consent: bool | None = None
+    sms_consent: bool | None = None
 
 
 class CustomerDetailOut(CustomerOut):

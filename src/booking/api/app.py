@@ -32,6 +32,7 @@ from booking.api.knowledge import KnowledgeController
 from booking.api.media_type import require_json_body
 from booking.api.problems import ProblemResponses, problem_details_plugin
 from booking.api.request_log import RequestLog
+from booking.api.sms import CustomerTextsController, SmsKeys, telnyx_webhook, twilio_webhook
 from booking.api.staff import StaffController
 from booking.api.throttle import FailedAuthThrottle
 from booking.api.tokens import TokenController
@@ -104,6 +105,7 @@ def create_app(
     max_body_bytes: int = 64 * 1024,
     lifecycle: Lifecycle | None = None,
     clock: Callable[[], datetime] = utcnow,
+    sms: SmsKeys | None = None,
 ) -> Litestar:
     api = Router(
         path="/api",
@@ -114,6 +116,7 @@ def create_app(
             StaffController,
             ServiceController,
             CustomerController,
+            CustomerTextsController,
             AppointmentController,
             AvailabilityController,
             TokenController,
@@ -126,7 +129,15 @@ def create_app(
         security=[{"bearer": []}],
     )
     app = Litestar(
-        route_handlers=[health, MetricsController, api, calendar_feed, DOCS_FILES],
+        route_handlers=[
+            health,
+            MetricsController,
+            api,
+            calendar_feed,
+            twilio_webhook,
+            telnyx_webhook,
+            DOCS_FILES,
+        ],
         plugins=[
             problem_details_plugin(),
             ProblemResponses(guard=require_token, owner_guard=require_owner),
@@ -155,5 +166,6 @@ def create_app(
     app.state.db = db
     app.state.lifecycle = lifecycle or Lifecycle()
     app.state.clock = clock
+    app.state.sms = sms
     app.state.auth_throttle = FailedAuthThrottle()
     return app

@@ -43,6 +43,7 @@ class CustomerController(Controller):
             email=data.email,
             notes=data.notes,
             email_consent=data.email_consent,
+            sms_consent=data.sms_consent,
         )
         return CustomerOut.of(created)
 

@@ -115,6 +115,8 @@ class CustomerCreate(Body):
     notes: Annotated[str, Field(max_length=2000)] = ""
     # Yes to confirmations and reminders by email (sent only with an email address).
     email_consent: bool = False
+    # Yes to confirmations and reminders by text message (STOP by text takes it back).
+    sms_consent: bool = False
 
 
 class CustomerOut(BaseModel):
@@ -126,6 +128,7 @@ class CustomerOut(BaseModel):
     notes: str
     created_at: datetime
     email_consent: bool
+    sms_consent: bool
 
     @classmethod
     def of(cls, info: CustomerInfo) -> CustomerOut:
@@ -138,6 +141,7 @@ class CustomerOut(BaseModel):
             notes=info.notes,
             created_at=info.created_at,
             email_consent=info.email_consent,
+            sms_consent=info.sms_consent,
         )
 
 

@@ -94,6 +94,8 @@ class Appointment(Base):
     notes: Mapped[str] = mapped_column(String(1000), default="")
     # Kept booked by choice when a schedule change left it outside the hours (see stranding).
     outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The customer said they will come (a "Y" answer to a text).
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

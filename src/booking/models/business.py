@@ -32,6 +32,11 @@ class Business(Base):
     max_call_seconds: Mapped[int] = mapped_column(Integer, default=480)
     # How long before an appointment its reminder goes out; 0: no reminders.
     reminder_minutes: Mapped[int] = mapped_column(Integer, default=1440, server_default="1440")
+    # Texts go from this number (E.164); none: the business's first number.
+    sms_number: Mapped[str | None] = mapped_column(String(20))
+    # No text at night: minutes after local midnight when quiet hours start and end (equal: none).
+    quiet_from_minute: Mapped[int] = mapped_column(Integer, default=1260, server_default="1260")
+    quiet_until_minute: Mapped[int] = mapped_column(Integer, default=480, server_default="480")
     # The demo `make run` seeds: it never answers for unmatched numbers once a real one exists.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # What the receptionist may tell callers about the business (see services/knowledge).

@@ -23,5 +23,7 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     # They said yes to confirmations and reminders by email.
     email_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # They said yes to confirmations and reminders by text; STOP takes it back, START gives it.
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -24,6 +24,7 @@ class Channel(enum.StrEnum):
 
     WEBHOOK = "webhook"
     EMAIL = "email"
+    SMS = "sms"
 
 
 class WebhookSubscription(Base):
@@ -76,6 +77,9 @@ class WebhookDelivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A text's id at its provider, and the delivery status the provider last reported for it.
+    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32))
 
 
 class WebhookAttempt(Base):

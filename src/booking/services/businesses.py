@@ -58,6 +58,9 @@ class BusinessInfo:
     max_withheld_bookings_per_day: int = 5
     max_calls_per_number: int = 5
     repeat_call_window_minutes: int = 10
+    sms_number: str | None = None  # texts go from it; none: the first number
+    quiet_from_minute: int = 21 * 60  # no texts from then (local, minutes after midnight) ...
+    quiet_until_minute: int = 8 * 60  # ... until then; equal: no quiet hours
 
     @property
     def zone(self) -> ZoneInfo:
@@ -83,6 +86,9 @@ class BusinessInfo:
             closures=tuple((c.starts_on, c.ends_on, c.reason) for c in business.closures),
             is_demo=bool(business.is_demo),
             reminder_minutes=business.reminder_minutes,
+            sms_number=business.sms_number,
+            quiet_from_minute=business.quiet_from_minute,
+            quiet_until_minute=business.quiet_until_minute,
             **{field: getattr(business, field) for field in LINE_LIMITS},
         )
 
@@ -110,6 +116,9 @@ _SETTINGS = select(
     _businesses.c.max_call_seconds,
     _businesses.c.is_demo,
     _businesses.c.reminder_minutes,
+    _businesses.c.sms_number,
+    _businesses.c.quiet_from_minute,
+    _businesses.c.quiet_until_minute,
     _businesses.c.max_bookings_per_call,
     _businesses.c.max_future_bookings_per_customer,
     _businesses.c.max_withheld_bookings_per_day,
@@ -255,6 +264,8 @@ _LIMITS = {
     # the bound is the business's choice, up to 30 minutes.
     "max_call_seconds": (60, 1800),
     "reminder_minutes": (0, 14 * 24 * 60),  # 0: no reminders
+    "quiet_from_minute": (0, 24 * 60 - 1),  # texts' quiet hours, local minutes after midnight
+    "quiet_until_minute": (0, 24 * 60 - 1),
     **{field: (1, 1000) for field in LINE_LIMITS},
 }
 
@@ -297,6 +308,10 @@ async def update_business(
             elif field == "transfer_number":
                 business.transfer_number = (
                     normalize_phone(str(value), region, "transfer_number") if value else None
+                )
+            elif field == "sms_number":
+                business.sms_number = (
+                    normalize_phone(str(value), region, "sms_number") if value else None
                 )
             elif field == "numbers":
                 wanted = [normalize_phone(str(n), region, "numbers") for n in value or []]  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ class CustomerInfo:
     notes: str
     created_at: datetime
     email_consent: bool = False  # said yes to confirmations and reminders by email
+    sms_consent: bool = False  # said yes to them by text (and not STOP since)
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerInfo:
@@ -41,6 +42,7 @@ class CustomerInfo:
             notes=customer.notes,
             created_at=customer.created_at,
             email_consent=bool(customer.email_consent),
+            sms_consent=bool(customer.sms_consent),
         )
 
 
@@ -81,6 +83,7 @@ _ROW = select(
     _customers.c.notes,
     _customers.c.created_at,
     _customers.c.email_consent,
+    _customers.c.sms_consent,
 )
 _CUSTOMER = _ROW.where(_customers.c.id == bindparam("customer_id"))
 _BY_PHONE = _ROW.where(
@@ -128,6 +131,7 @@ async def create_customer(
     email: str | None = None,
     notes: str = "",
     email_consent: bool = False,
+    sms_consent: bool = False,
 ) -> CustomerInfo:
     """Create a customer; a phone already on file is refused with DuplicateCustomer."""
     clean_name, clean_email = _clean_name(name), _clean_email(email)
@@ -149,6 +153,7 @@ async def create_customer(
                 email=clean_email,
                 notes=notes,
                 email_consent=email_consent,
+                sms_consent=sms_consent,
             )
             session.add(customer)
             await session.flush()
@@ -171,6 +176,7 @@ async def update_customer(
     phone: str | None = None,
     notes: str | None = None,
     email_consent: bool | None = None,
+    sms_consent: bool | None = None,
 ) -> CustomerInfo:
     """Change the given fields; a phone that another customer has is refused. Consent taken
     back (or the address changed) drops the email not yet sent to them."""
@@ -188,6 +194,10 @@ async def update_customer(
                 customer.email_consent = email_consent
             if email_consent is False or customer.email != address_before:
                 await drop_queued_email(session, customer_id)
+            if sms_consent is not None:
+                customer.sms_consent = sms_consent
+            if sms_consent is False:
+                await drop_queued_texts(session, customer_id)
             if phone is not None:
                 business = await load_business(session, business_id)
                 e164 = normalize_phone(phone, business.default_region)
@@ -214,10 +224,19 @@ async def update_customer(
 async def drop_queued_email(session: AsyncSession, customer_id: int) -> None:
     """Email not yet sent to the customer is dropped: they took consent back, changed their
     address, or asked to be forgotten."""
+    await _drop_queued(session, customer_id, Channel.EMAIL)
+
+
+async def drop_queued_texts(session: AsyncSession, customer_id: int) -> None:
+    """Texts not yet sent to the customer are dropped: they took consent back (STOP)."""
+    await _drop_queued(session, customer_id, Channel.SMS)
+
+
+async def _drop_queued(session: AsyncSession, customer_id: int, channel: Channel) -> None:
     await session.execute(
         delete(WebhookDelivery).where(
             WebhookDelivery.customer_id == customer_id,
-            WebhookDelivery.channel == Channel.EMAIL,
+            WebhookDelivery.channel == channel,
             WebhookDelivery.status == DeliveryStatus.PENDING,
         )
     )

@@ -1,5 +1,5 @@
 """What the outbox hands a channel: one delivery due now, and what sending it came to; and
-what a channel (one module per kind of destination: webhook, email) must offer."""
+what a channel (one module per kind of destination: webhook, email, text) must offer."""
 
 from __future__ import annotations
 
@@ -26,12 +26,16 @@ class Due:
 @dataclass(frozen=True)
 class Outcome:
     """What one send came to. `final`: an error that no retry would mend (an address the mail
-    server refuses, a reminder whose appointment has begun): the delivery fails at once."""
+    server refuses, a reminder whose appointment has begun): the delivery fails at once.
+    `not_before`: not sent, and not an attempt: due again then (a text held through the
+    night). `ref`: the delivery's id at the receiving end (a text's at its provider)."""
 
     status_code: int | None
     error: str | None
     duration_ms: float
     final: bool = False
+    not_before: datetime | None = None
+    ref: str | None = None
 
 
 class Channel(Protocol):

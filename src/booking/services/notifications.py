@@ -1,8 +1,9 @@
 """What a customer and the subscribers hear of a change to an appointment, written in the
-change's own transaction for the outbox to send: a confirmation email at once (customers with
-an email address and consent), and reminders (email and `appointment.reminder` webhooks) due
-the business's `reminder_minutes` before it. A move writes its reminders afresh; a
-cancellation removes them; a booking made inside that window gets none."""
+change's own transaction for the outbox to send: a confirmation email and text at once
+(customers with an email address and consent; with consent to texts), and reminders (email,
+text and `appointment.reminder` webhooks) due the business's `reminder_minutes` before it. A
+move writes its reminders afresh; a cancellation removes them; a booking made inside that
+window gets none."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from booking.models import Business, Channel, DeliveryStatus, WebhookDelivery
 from booking.services import webhooks
 from booking.services.customers import CustomerInfo
 from booking.services.email_messages import REMINDER
+from booking.services.sms_texts import add_text, sms_sender
 
 CONFIRMED = ("appointment.booked", "appointment.moved", "appointment.cancelled")
 _SCHEDULED = ("appointment.booked", "appointment.moved")
@@ -45,6 +47,10 @@ async def on_change(
     if event != "appointment.booked":
         await drop_reminders(session, appointment_id)
     mail = customer if wants_email(customer) else None
+    texted = customer if customer is not None and customer.sms_consent else None
+    sender = await sms_sender(session, business_id) if texted is not None else None
+    if event in CONFIRMED and texted is not None and sender is not None:
+        add_text(session, sender, texted, event, data, now)
     if event in CONFIRMED and mail is not None:
         sequence = await session.scalar(
             select(func.count()).where(
@@ -64,6 +70,8 @@ async def on_change(
     )
     if mail is not None:
         _add_email(session, business_id, REMINDER, data, mail, row.name, now, due)
+    if texted is not None and sender is not None:
+        add_text(session, sender, texted, REMINDER, data, due)
 
 
 def _add_email(

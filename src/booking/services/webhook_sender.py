@@ -1,5 +1,5 @@
 """The outbox's sender: due deliveries go out concurrently through their channel (webhook,
-email), a few at a time per business and per receiving host, so one slow receiver holds up
+email, text), a few at a time per business and per receiving host, so one slow receiver holds up
 only its own deliveries. A reminder is a delivery due later; it goes the same way.
 
 Each send reads the clock when it starts: the lease is taken right then and lasts the send's
@@ -148,6 +148,9 @@ async def _record(
         delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return
+        if outcome.not_before is not None:
+            delivery.next_attempt_at = outcome.not_before
+            return
         session.add(
             WebhookAttempt(
                 delivery_id=delivery_id,
@@ -161,6 +164,8 @@ async def _record(
         if outcome.error is None:
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = ended_at
+            if outcome.ref is not None:
+                delivery.provider_ref, delivery.provider_status = outcome.ref, "accepted"
         elif outcome.final or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
         else:
@@ -219,11 +224,14 @@ class Outbox:
         clock: Clock = utcnow,
         limits: SendLimits | None = None,
         email: delivery.Channel | None = None,
+        sms: delivery.Channel | None = None,
     ) -> None:
         self._db, self._clock = db, clock
         self._channels: dict[str, delivery.Channel] = {Channel.WEBHOOK: WebhookChannel(client)}
         if email is not None:
             self._channels[Channel.EMAIL] = email
+        if sms is not None:
+            self._channels[Channel.SMS] = sms
         self._limits = limits or SendLimits()
         self._in_flight = _InFlight()
         self._tasks: set[asyncio.Task[bool]] = set()
@@ -298,10 +306,12 @@ async def deliver_due(
     clock: Clock = utcnow,
     limits: SendLimits | None = None,
     email: delivery.Channel | None = None,
+    sms: delivery.Channel | None = None,
 ) -> int:
     """Send every delivery that is due and not being sent by another process, within the limits,
     and wait for the sends; returns how many were attempted."""
-    return await Outbox(db, client, clock=clock, limits=limits, email=email).deliver_due()
+    outbox = Outbox(db, client, clock=clock, limits=limits, email=email, sms=sms)
+    return await outbox.deliver_due()
 
 
 __all__ = ["Due", "Outbox", "Outcome", "SendLimits", "deliver_due", "post", "take_lease"]
