@@ -12,8 +12,8 @@ with `keep` they stay booked and are flagged `outside_hours`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.errors import Conflict
 from booking.models import Appointment, AppointmentStatus, Customer, DateOverride, Staff
+from booking.services.availability import rules_for
 from booking.services.businesses import BusinessInfo, read_business
 from booking.services.schedule import Rules, StaffSchedule, fits_working_hours
 from booking.services.schedule_lock import hold_schedule
@@ -206,16 +207,9 @@ async def _schedules(
 
 
 def _rules(business: BusinessInfo, first: date, last: date) -> Rules:
-    closed = frozenset(
-        first + timedelta(days=i)
-        for i in range((last - first).days + 1)
-        if business.is_closed_on(first + timedelta(days=i))
-    )
     # Only working hours and closures matter here; notice and horizon do not strand a booking.
-    return Rules(
-        zone=business.zone,
-        step_minutes=business.slot_step_minutes,
+    return replace(
+        rules_for(business, datetime.now(UTC), first, last),
         earliest=datetime.min.replace(tzinfo=UTC),
         latest=datetime.max.replace(tzinfo=UTC),
-        closed_days=closed,
     )
