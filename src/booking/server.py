@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from sqlalchemy import select
 
-from booking.api.app import Lifecycle, create_app
+from booking.api.app import create_app
 from booking.api.sms import sms_keys
 from booking.config import Settings
 from booking.db import Database
+from booking.lifecycle import Lifecycle
 from booking.logging import get_logger
 from booking.migrate import schema_state
 from booking.models import Business

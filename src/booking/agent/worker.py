@@ -15,9 +15,9 @@ from livekit.agents import AgentServer, JobContext, JobExecutorType
 from booking.agent.bridge import ServiceBridge
 from booking.agent.call import CallRuntime, run_call
 from booking.agent.model import ModelFactory, gemini_factory
-from booking.api.app import Lifecycle
 from booking.config import Settings
 from booking.db import Database
+from booking.lifecycle import Lifecycle
 from booking.logging import get_logger
 
 log = get_logger(__name__)

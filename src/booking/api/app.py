@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +38,7 @@ from booking.api.tokens import TokenController
 from booking.api.webhooks import WebhookController
 from booking.db import Database
 from booking.errors import NotFound
+from booking.lifecycle import Lifecycle
 from booking.models import MAX_ID, utcnow
 
 # HTTP latency by route template (never the raw path: no ids or phone numbers in labels).
@@ -89,14 +89,6 @@ def swagger_page() -> SwaggerRenderPlugin:
         standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
         favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
     )
-
-
-@dataclass
-class Lifecycle:
-    """What `/health` reports besides the database: draining, and whether the agent runs."""
-
-    status: str = "ok"
-    agent: str = "disabled"
 
 
 def create_app(
