@@ -108,6 +108,23 @@ async def start_call(
     return PhoneCall(session, state, model, recorder)
 
 
+def slow_bookings(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.3) -> asyncio.Event:
+    """From now on each booking write takes `seconds` longer; the event is set as one starts,
+    so a test can act (barge in, take the call back) while it is under way."""
+    from booking.services import appointments
+
+    real_book = appointments.book
+    writing = asyncio.Event()
+
+    async def slow_book(*args: Any, **kwargs: Any) -> Any:
+        writing.set()
+        await asyncio.sleep(seconds)
+        return await real_book(*args, **kwargs)
+
+    monkeypatch.setattr(appointments, "book", slow_book)
+    return writing
+
+
 @pytest.fixture(scope="session")
 def test_authority(tmp_path_factory: pytest.TempPathFactory) -> TestAuthority:
     return TestAuthority(str(tmp_path_factory.mktemp("tls")))

@@ -285,17 +285,9 @@ async def test_talking_over_a_booking_does_not_cut_the_write_short(db, shop, pho
     it to the caller."""
     import asyncio
 
-    from booking.services import appointments
+    from tests.agent.conftest import slow_bookings
 
-    real_book = appointments.book
-    writing = asyncio.Event()
-
-    async def slow_book(*args, **kwargs):
-        writing.set()
-        await asyncio.sleep(0.3)
-        return await real_book(*args, **kwargs)
-
-    monkeypatch.setattr(appointments, "book", slow_book)
+    writing = slow_bookings(monkeypatch)
     call = await phone()
     call.model.add(
         tool("check_availability", date="2026-12-01", staff="Sam"),

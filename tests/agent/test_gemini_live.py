@@ -19,7 +19,7 @@ from booking.agent.caller import CallerLine
 from booking.agent.receptionist import Receptionist
 from booking.models import Appointment, AppointmentStatus, Call, CallOutcome, ToolCall
 from booking.services import appointments
-from tests.agent.conftest import SHOP_NUMBER, make_runtime, start_call
+from tests.agent.conftest import SHOP_NUMBER, make_runtime, slow_bookings, start_call
 from tests.agent.promises import audit_promises
 from tests.agent.scripted import tool
 from tests.conftest import NOW
@@ -222,15 +222,7 @@ async def test_a_booking_the_caller_spoke_over_stands_and_the_model_learns_it(
     ignores its result: the write finishes as one transaction and is logged, the model's
     context gets a note of the booking (no reply asked), and when the caller asks again
     nothing is booked twice; what the caller was told matches the rows."""
-    real_book = appointments.book
-    writing = asyncio.Event()
-
-    async def slow_book(*args: Any, **kwargs: Any) -> Any:
-        writing.set()
-        await asyncio.sleep(0.3)
-        return await real_book(*args, **kwargs)
-
-    monkeypatch.setattr(appointments, "book", slow_book)
+    writing = slow_bookings(monkeypatch)
     call = await start_call(make_runtime(db, gemini_live), gemini_live, "+12345678900")
     gemini_live.add(
         tool("check_availability", date="2026-12-01", staff="Sam"),
@@ -293,15 +285,7 @@ async def test_a_failed_booking_the_caller_spoke_over_is_not_claimed(
         ),
         now=NOW,
     )
-    real_book = appointments.book
-    writing = asyncio.Event()
-
-    async def slow_book(*args: Any, **kwargs: Any) -> Any:
-        writing.set()
-        await asyncio.sleep(0.3)
-        return await real_book(*args, **kwargs)
-
-    monkeypatch.setattr(appointments, "book", slow_book)
+    writing = slow_bookings(monkeypatch)
     booking = asyncio.create_task(call.say("9 AM please"))
     await asyncio.wait_for(writing.wait(), 5)
     [booking_call] = gemini_live.sent("toolCall")[-1]["functionCalls"]
