@@ -86,6 +86,13 @@ async def _admin(url: str, statement: str) -> None:
         await engine.dispose()
 
 
+async def on_postgres_server(statement: str) -> None:
+    """Run one statement (CREATE or DROP DATABASE) on the configured PostgreSQL server."""
+    server = postgres_server_url()
+    assert server is not None
+    await _admin(server, statement)
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated to head."""

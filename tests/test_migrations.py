@@ -13,26 +13,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Index, Integer, MetaData, inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking import migrate
 from booking.db import make_engine
 from booking.models import Base
-from tests.conftest import NO_POSTGRES, new_postgres_database, postgres_server_url
+from tests.conftest import (
+    NO_POSTGRES,
+    new_postgres_database,
+    on_postgres_server,
+    postgres_server_url,
+)
 
 SQLITE_TRIGGERS = {"appointments_no_overlap_insert", "appointments_no_overlap_update"}
 EXCLUSION = "ex_appointments_no_overlap"
-
-
-async def _admin(statement: str) -> None:
-    server = postgres_server_url()
-    assert server is not None
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -47,13 +41,13 @@ async def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if postgres_server_url() is None:
         pytest.skip(NO_POSTGRES)
     url, name = new_postgres_database()
-    await _admin(f'CREATE DATABASE "{name}"')
+    await on_postgres_server(f'CREATE DATABASE "{name}"')
     engine = make_engine(url)
     try:
         yield engine
     finally:
         await engine.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_postgres_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _diffs(connection: Connection, metadata: MetaData) -> list[Any]:

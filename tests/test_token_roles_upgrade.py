@@ -11,27 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking import migrate
 from booking.api.app import create_app
 from booking.db import Database, make_engine
 from booking.services import tokens
-from tests.conftest import NO_POSTGRES, NOW, new_postgres_database, postgres_server_url
+from tests.conftest import (
+    NO_POSTGRES,
+    NOW,
+    new_postgres_database,
+    on_postgres_server,
+    postgres_server_url,
+)
 from tests.test_settings_and_cli import create_london_business, run_booking, sqlite_env
 
 SECRET = "bk_existing-token-from-before-roles"
-
-
-async def _admin(statement: str) -> None:
-    server = postgres_server_url()
-    assert server is not None
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -44,11 +39,11 @@ async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if postgres_server_url() is None:
         pytest.skip(NO_POSTGRES)
     url, name = new_postgres_database()
-    await _admin(f'CREATE DATABASE "{name}"')
+    await on_postgres_server(f'CREATE DATABASE "{name}"')
     try:
         yield url
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_postgres_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _token_before_roles(engine: AsyncEngine) -> int:
