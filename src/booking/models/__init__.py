@@ -4,6 +4,7 @@ from booking.models.appointment import Appointment, AppointmentSource, Appointme
 from booking.models.base import MAX_ID, Base, UTCDateTime, utcnow
 from booking.models.block_list import BlockedNumber
 from booking.models.business import Business, BusinessNumber, Closure, FaqEntry
+from booking.models.calendar import BusyInterval, CalendarConnection, CalendarKind
 from booking.models.call import Call, CallOutcome, Message, ToolCall
 from booking.models.customer import Customer
 from booking.models.service import Service
@@ -33,6 +34,9 @@ __all__ = [
     "BlockedNumber",
     "Business",
     "BusinessNumber",
+    "BusyInterval",
+    "CalendarConnection",
+    "CalendarKind",
     "Call",
     "CallOutcome",
     "Channel",
