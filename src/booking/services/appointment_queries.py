@@ -26,6 +26,7 @@ async def list_appointments(
     staff_id: int | None = None,
     customer_id: int | None = None,
     status: AppointmentStatus | None = None,
+    call_id: int | None = None,
     page: PageRequest | None = None,
 ) -> Page[AppointmentInfo]:
     """Appointments ordered by start; dates are the business's local dates, inclusive."""
@@ -49,6 +50,8 @@ async def list_appointments(
             condition &= Appointment.customer_id == customer_id
         if status is not None:
             condition &= Appointment.status == status
+        if call_id is not None:  # what one call booked
+            condition &= Appointment.call_id == call_id
         total = int(await session.scalar(select(func.count(Appointment.id)).where(condition)) or 0)
         rows = await session.execute(
             select(Appointment, Staff.name, Service.name)

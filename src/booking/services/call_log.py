@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from booking.db import Database
 from booking.errors import InvalidInput, NotFound
@@ -16,6 +16,7 @@ from booking.services.businesses import read_business
 from booking.services.calls import MessageInfo
 from booking.services.localtime import day_bounds
 from booking.services.pagination import Page, PageRequest
+from booking.services.phones import try_normalize_phone
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,19 @@ async def list_calls(
     end_date: date | None = None,
     customer_id: int | None = None,
     outcome: CallOutcome | None = None,
+    number: str | None = None,
     page: PageRequest | None = None,
 ) -> Page[CallSummary]:
-    """Calls newest first; dates are the business's local dates of the call's start, inclusive."""
+    """Calls newest first; dates are the business's local dates of the call's start, inclusive.
+    `number` finds the caller's number in any format, or by a run of at least four digits."""
     page = page or PageRequest()
     if start_date and end_date and end_date < start_date:
         raise InvalidInput("end_date", "must not be before start_date")
     async with db.read() as session:
         business = await read_business(session, business_id)
         condition = Call.business_id == business_id
+        if number is not None and number.strip():
+            condition &= _caller_matches(number, business.default_region)
         if start_date is not None:
             condition &= Call.started_at >= day_bounds(start_date, start_date, business.zone)[0]
         if end_date is not None:
@@ -112,6 +117,17 @@ async def list_calls(
         )
         items = [_summary(call, name) for call, name in rows]
         return Page(items, total, page.page, page.page_size)
+
+
+def _caller_matches(number: str, region: str) -> ColumnElement[bool]:
+    """A whole number in any format matches exactly; a fragment by its digits."""
+    whole = try_normalize_phone(number, region)
+    if whole is not None:
+        return Call.caller_number == whole
+    digits = "".join(c for c in number if c.isdigit())
+    if len(digits) < 4 or len(number) > 40:
+        raise InvalidInput("number", "give a phone number, or at least four of its digits")
+    return Call.caller_number.like(f"%{digits}%")
 
 
 async def call_detail(db: Database, business_id: int, call_id: int) -> CallDetail:
@@ -145,12 +161,15 @@ async def list_messages(
     business_id: int,
     *,
     handled: bool | None = None,
+    customer_id: int | None = None,
     page: PageRequest | None = None,
 ) -> Page[MessageInfo]:
     """Messages newest first; `handled` picks handled or open ones, None both."""
     page = page or PageRequest()
     async with db.read() as session:
         condition = Message.business_id == business_id
+        if customer_id is not None:
+            condition &= Message.customer_id == customer_id
         if handled is True:
             condition &= Message.handled_at.is_not(None)
         elif handled is False:
