@@ -79,7 +79,13 @@ async def serve_until_delivered(
     """Run `booking serve` at warning/json until the webhook is delivered, make a few requests
     (found, refused, not found, unparsable), stop it with SIGTERM; its exit code and stderr."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "warning", "LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "warning",
+        "LOG_FORMAT": "json",
+        "OUTBOUND_ALLOW_PRIVATE": "true",  # the receiver listens on loopback
+    }
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "booking", "serve", "--port", str(port)),
         env=env,
@@ -117,7 +123,9 @@ async def test_serve_at_warning_in_json_writes_only_masked_json_lines(
     try:
         shop = await make_shop(db)
         hook = f"{receiver.url}?to={PHONE}&api_key={API_KEY}"
-        await webhooks.create_subscription(db, shop.business_id, hook, ["message.taken"])
+        await webhooks.create_subscription(
+            db, shop.business_id, hook, ["message.taken"], allow_private=True
+        )
         await calls.take_message(
             db, shop.business_id, body="Call me", caller_name="Ada", now=datetime.now(UTC)
         )

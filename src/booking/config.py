@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # Where the provider clients connect instead of the providers; only the tests set them.
     twilio_base_url: str = "https://api.twilio.com"
     telnyx_base_url: str = "https://api.telnyx.com"
+    # Webhooks and staff calendars may be on private, loopback or link-local addresses: for a
+    # business that runs its own server (a Nextcloud) on its LAN. Off: public addresses only.
+    outbound_allow_private: bool = False
 
     @field_validator("transcription_notice")
     @classmethod

@@ -223,7 +223,14 @@ async def _deliver_forever(
     provider = sms_provider(settings)
     async with client:
         sms = SmsChannel(provider, client) if provider is not None else None
-        outbox = Outbox(db, client, limits=limits, email=email, sms=sms)
+        outbox = Outbox(
+            db,
+            client,
+            limits=limits,
+            email=email,
+            sms=sms,
+            allow_private=settings.outbound_allow_private,
+        )
         try:
             while True:
                 try:
@@ -296,6 +303,7 @@ async def _serve_on(
             max_body_bytes=settings.max_request_body_bytes,
             lifecycle=lifecycle,
             sms=sms_keys(settings),
+            outbound_allow_private=settings.outbound_allow_private,
         )
         config = uvicorn.Config(
             app,

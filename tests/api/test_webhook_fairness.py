@@ -114,14 +114,16 @@ async def test_a_black_hole_receiver_does_not_delay_another_business(
     receiver = TimedReceiver(db)
     async with receiver.running() as url:
         await webhooks.create_subscription(
-            db, other.business_id, await black_hole.start(), ["message.taken"]
+            db, other.business_id, await black_hole.start(), ["message.taken"], allow_private=True
         )
-        await webhooks.create_subscription(db, shop.business_id, url, ["message.taken"])
+        await webhooks.create_subscription(
+            db, shop.business_id, url, ["message.taken"], allow_private=True
+        )
         await messages(db, other.business_id, 2)
         await messages(db, shop.business_id, 1)
         started = datetime.now(UTC)
         async with httpx.AsyncClient() as client:
-            attempted = await deliver_due(db, client, limits=FAST)
+            attempted = await deliver_due(db, client, limits=FAST, allow_private=True)
     assert attempted == 3
     [seen] = receiver.seen
     assert seen.at - started < timedelta(seconds=FAST.send_seconds)
@@ -139,10 +141,12 @@ async def test_each_attempt_is_stamped_backed_off_and_leased_from_its_own_send(
     limits = SendLimits(send_seconds=1.0, per_business=1)
     receiver = TimedReceiver(db, status=500, delay=0.3)
     async with receiver.running() as url:
-        await webhooks.create_subscription(db, shop.business_id, url, ["message.taken"])
+        await webhooks.create_subscription(
+            db, shop.business_id, url, ["message.taken"], allow_private=True
+        )
         await messages(db, shop.business_id, 3)
         async with httpx.AsyncClient() as client:
-            assert await deliver_due(db, client, limits=limits) == 3
+            assert await deliver_due(db, client, limits=limits, allow_private=True) == 3
     async with db.read() as session:
         attempts = await session.execute(
             select(WebhookAttempt.delivery_id, WebhookAttempt.attempted_at)

@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from booking.api.app import create_app
 from booking.db import Database
 from booking.models import Appointment, DeliveryStatus, WebhookDelivery
 from booking.services import appointments, calls, webhook_sender
@@ -58,6 +59,15 @@ class Receiver:
 
 
 @pytest.fixture
+async def client(db):
+    """The app with OUTBOUND_ALLOW_PRIVATE on: these receivers listen on loopback."""
+    app = create_app(db, clock=lambda: NOW, outbound_allow_private=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture
 async def receiver():
     found = Receiver()
     yield found
@@ -94,7 +104,10 @@ async def test_booking_is_delivered_signed(client, db, shop, auth, receiver):
     assert booked.status_code == 201
     async with httpx.AsyncClient() as sender:
         assert (
-            await webhook_sender.deliver_due(db, sender, clock=lambda: NOW + timedelta(days=1)) == 1
+            await webhook_sender.deliver_due(
+                db, sender, clock=lambda: NOW + timedelta(days=1), allow_private=True
+            )
+            == 1
         )
     [(headers, body)] = receiver.received
     expected = "sha256=" + hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
@@ -119,11 +132,19 @@ async def test_receiver_that_is_down_gets_the_event_once_back(client, db, shop, 
     )
     async with httpx.AsyncClient() as sender:
         first = NOW + timedelta(days=1)
-        assert await webhook_sender.deliver_due(db, sender, clock=lambda: first) == 1
-        assert await webhook_sender.deliver_due(db, sender, clock=lambda: first) == 0  # backing off
+        assert (
+            await webhook_sender.deliver_due(db, sender, clock=lambda: first, allow_private=True)
+            == 1
+        )
+        backing_off = await webhook_sender.deliver_due(
+            db, sender, clock=lambda: first, allow_private=True
+        )
+        assert backing_off == 0
         await receiver.start()
         assert (
-            await webhook_sender.deliver_due(db, sender, clock=lambda: first + timedelta(minutes=5))
+            await webhook_sender.deliver_due(
+                db, sender, clock=lambda: first + timedelta(minutes=5), allow_private=True
+            )
             == 1
         )
     [(_, body)] = receiver.received
@@ -151,8 +172,8 @@ async def test_two_processes_running_the_outbox_at_once_send_each_delivery_once(
         async with httpx.AsyncClient() as one, httpx.AsyncClient() as two:
             due = NOW + timedelta(minutes=1)
             attempted = await asyncio.gather(
-                webhook_sender.deliver_due(db, one, clock=lambda: due),
-                webhook_sender.deliver_due(other, two, clock=lambda: due),
+                webhook_sender.deliver_due(db, one, clock=lambda: due, allow_private=True),
+                webhook_sender.deliver_due(other, two, clock=lambda: due, allow_private=True),
             )
     finally:
         await other.dispose()
@@ -179,11 +200,19 @@ async def test_a_delivery_left_by_a_sender_that_died_is_sent_once_its_lease_ends
     lease = webhook_sender.SendLimits().lease_seconds
     assert await webhook_sender.take_lease(db, delivery_id, due, lease)  # the sender then dies
     async with httpx.AsyncClient() as sender:
-        assert await webhook_sender.deliver_due(db, sender, clock=lambda: due) == 0
+        assert (
+            await webhook_sender.deliver_due(db, sender, clock=lambda: due, allow_private=True) == 0
+        )
         later = due + timedelta(seconds=lease - 1)
-        assert await webhook_sender.deliver_due(db, sender, clock=lambda: later) == 0
+        assert (
+            await webhook_sender.deliver_due(db, sender, clock=lambda: later, allow_private=True)
+            == 0
+        )
         expired = due + timedelta(seconds=lease)
-        assert await webhook_sender.deliver_due(db, sender, clock=lambda: expired) == 1
+        assert (
+            await webhook_sender.deliver_due(db, sender, clock=lambda: expired, allow_private=True)
+            == 1
+        )
     assert len(receiver.received) == 1
 
 

@@ -109,7 +109,9 @@ async def book(db: Database, shop: Shop, day: date = NEW_YORK_DAY, at: time = ti
 
 
 async def deliver(db: Database, http: httpx.AsyncClient, email: EmailChannel, at: datetime) -> int:
-    return await webhook_sender.deliver_due(db, http, clock=lambda: at, email=email)
+    return await webhook_sender.deliver_due(
+        db, http, clock=lambda: at, email=email, allow_private=True
+    )
 
 
 def invite(message: EmailMessage) -> Calendar:
@@ -233,7 +235,9 @@ async def test_the_reminder_goes_at_its_time_once_with_two_outbox_workers(
     connection pool, as two processes) run at the same moments."""
     mail, email = inbox
     await receiver.start()
-    await webhooks.create_subscription(db, shop.business_id, receiver.url, ["appointment.reminder"])
+    await webhooks.create_subscription(
+        db, shop.business_id, receiver.url, ["appointment.reminder"], allow_private=True
+    )
     await consenting(db, shop)
     await book(db, shop)  # 10:00 EST on 8 December: 15:00 UTC
     due = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
@@ -243,8 +247,12 @@ async def test_the_reminder_goes_at_its_time_once_with_two_outbox_workers(
         async def both(at: datetime) -> None:
             async with httpx.AsyncClient() as second:
                 await asyncio.gather(
-                    webhook_sender.deliver_due(db, http, clock=lambda: at, email=email),
-                    webhook_sender.deliver_due(other, second, clock=lambda: at, email=email),
+                    webhook_sender.deliver_due(
+                        db, http, clock=lambda: at, email=email, allow_private=True
+                    ),
+                    webhook_sender.deliver_due(
+                        other, second, clock=lambda: at, email=email, allow_private=True
+                    ),
                 )
 
         await both(NOW)
@@ -314,7 +322,9 @@ async def test_a_customer_without_consent_gets_no_email(
     reminder webhook still goes."""
     mail, email = inbox
     await receiver.start()
-    await webhooks.create_subscription(db, shop.business_id, receiver.url, ["appointment.reminder"])
+    await webhooks.create_subscription(
+        db, shop.business_id, receiver.url, ["appointment.reminder"], allow_private=True
+    )
     await consenting(db, shop, consent=False)
     await book(db, shop)
 
@@ -348,7 +358,9 @@ async def test_erasure_removes_queued_mail_and_reminders(
     reminders (webhook and email): nothing about them is sent afterwards."""
     mail, email = inbox
     await receiver.start()
-    await webhooks.create_subscription(db, shop.business_id, receiver.url, ["appointment.reminder"])
+    await webhooks.create_subscription(
+        db, shop.business_id, receiver.url, ["appointment.reminder"], allow_private=True
+    )
     customer_id = await consenting(db, shop)
     appointment_id = await book(db, shop)
 

@@ -98,6 +98,7 @@ def create_app(
     lifecycle: Lifecycle | None = None,
     clock: Callable[[], datetime] = utcnow,
     sms: SmsKeys | None = None,
+    outbound_allow_private: bool = False,
 ) -> Litestar:
     api = Router(
         path="/api",
@@ -159,5 +160,6 @@ def create_app(
     app.state.lifecycle = lifecycle or Lifecycle()
     app.state.clock = clock
     app.state.sms = sms
+    app.state.outbound_allow_private = outbound_allow_private
     app.state.auth_throttle = FailedAuthThrottle()
     return app

@@ -25,3 +25,8 @@ def now(connection: ASGIConnection[Any, Any, Any, Any]) -> datetime:
     """The current instant from the app's injected clock (tests fix it)."""
     clock: Callable[[], datetime] = connection.app.state.clock
     return clock()
+
+
+def outbound_allow_private(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """OUTBOUND_ALLOW_PRIVATE: whether URLs an admin types may reach private addresses."""
+    return bool(getattr(connection.app.state, "outbound_allow_private", False))

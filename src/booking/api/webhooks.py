@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from booking.api.auth import require_owner
 from booking.api.schemas import Body
-from booking.api.state import business_id, database
+from booking.api.state import business_id, database, outbound_allow_private
 from booking.services import webhooks
 from booking.services.webhooks import EVENTS, DeliveryInfo, SubscriptionInfo
 
@@ -95,7 +95,11 @@ class WebhookController(Controller):
     @post("/", status_code=HTTP_201_CREATED, summary="Subscribe a URL to events")
     async def create(self, request: Request[Any, Any, Any], data: WebhookIn) -> WebhookOut:
         created = await webhooks.create_subscription(
-            database(request), business_id(request), data.url, data.events
+            database(request),
+            business_id(request),
+            data.url,
+            data.events,
+            allow_private=outbound_allow_private(request),
         )
         return WebhookOut.of(created)
 

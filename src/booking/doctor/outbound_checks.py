@@ -9,13 +9,12 @@ from urllib.parse import urlparse
 from booking.config import Settings
 from booking.db import Database
 from booking.doctor.result import CheckResult, failed, passed, skipped
-from booking.errors import InvalidInput
 from booking.services import webhooks
 from booking.services.businesses import BusinessInfo
+from booking.services.outbound_url import UnsafeUrl, checked_target
 from booking.smtp import parse_smtp_url
 
 CONNECT_WAIT_SECONDS = 3.0
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 async def active_webhook_urls(db: Database, businesses: list[BusinessInfo]) -> list[str]:
@@ -35,18 +34,20 @@ def host_of(url: str) -> str:
     return f"{host}:{parsed.port}" if parsed.port else host
 
 
-async def reach(url: str, within: float = CONNECT_WAIT_SECONDS) -> str | None:
-    """None when the URL passes the product's outbound check and its host takes a TCP
-    connection; otherwise why not (naming the host only)."""
+async def reach(
+    url: str, within: float = CONNECT_WAIT_SECONDS, *, allow_private: bool = False
+) -> str | None:
+    """None when the URL passes the product's outbound check (as each delivery does) and its
+    host takes a TCP connection; otherwise why not (naming the host only)."""
     try:
-        webhooks._check_url(url)  # the check a subscription passed when it was created
-    except InvalidInput as exc:
+        target = await checked_target(url, allow_private=allow_private)
+    except UnsafeUrl as exc:
         return f"{host_of(url)}: {exc.reason}"
-    parsed = urlparse(url)
-    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    # The address the guard checked, as a delivery connects to it.
+    address = str(target.addresses[0]) if target.addresses else target.host
     try:
         async with asyncio.timeout(within):
-            _, writer = await asyncio.open_connection(parsed.hostname, port)
+            _, writer = await asyncio.open_connection(address, target.port)
     except TimeoutError:
         return f"{host_of(url)}: no answer within {within:g} s"
     except OSError as exc:
@@ -56,14 +57,21 @@ async def reach(url: str, within: float = CONNECT_WAIT_SECONDS) -> str | None:
     return None
 
 
-async def check_webhooks(db: Database, businesses: list[BusinessInfo] | None) -> CheckResult:
-    """Deliveries to a receiver that cannot be reached pile up as retries, then fail."""
+async def check_webhooks(
+    db: Database, businesses: list[BusinessInfo] | None, *, allow_private: bool = False
+) -> CheckResult:
+    """Deliveries to a receiver that cannot be reached pile up as retries, then fail.
+    `allow_private`: OUTBOUND_ALLOW_PRIVATE."""
     if businesses is None:
         return skipped("webhooks", "the database is not usable: not checked")
     urls = await active_webhook_urls(db, businesses)
     if not urls:
         return skipped("webhooks", "no webhook subscription")
-    problems = [p for p in await asyncio.gather(*(reach(url) for url in urls)) if p]
+    problems = [
+        p
+        for p in await asyncio.gather(*(reach(url, allow_private=allow_private) for url in urls))
+        if p
+    ]
     if problems:
         return failed(
             "webhooks",

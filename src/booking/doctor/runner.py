@@ -38,7 +38,10 @@ async def run_doctor(load: Callable[[], Settings] = load_settings) -> list[Check
         businesses = await read_businesses(db) if database.ok else None
         results = [loaded, agent, database, check_numbers(businesses)]
         results += await _agent_checks(settings, db, businesses, agent_on, agent.ok)
-        results += [await check_webhooks(db, businesses), await check_smtp(settings)]
+        results += [
+            await check_webhooks(db, businesses, allow_private=settings.outbound_allow_private),
+            await check_smtp(settings),
+        ]
     finally:
         await db.dispose()
     return results

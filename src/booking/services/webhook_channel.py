@@ -1,4 +1,5 @@
-"""The webhook channel: a delivery is POSTed to its subscription's URL, signed with its secret."""
+"""The webhook channel: a delivery is POSTed to its subscription's URL, signed with its secret,
+after the URL passes the outbound guard again, to the very address the guard checked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from booking.services.delivery import Due, Outcome
+from booking.services.outbound_url import HostNotFound, UnsafeUrl, checked_target, pinned
 from booking.services.webhooks import SIGNATURE_HEADER, sign
 
 if TYPE_CHECKING:
@@ -20,9 +22,13 @@ def host_of(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
-async def post(client: httpx.AsyncClient, due: Due, deadline_seconds: float) -> Outcome:
+async def post(
+    client: httpx.AsyncClient, due: Due, deadline_seconds: float, *, allow_private: bool = False
+) -> Outcome:
     """POST one delivery, signed, within a deadline for the whole exchange (httpx's own timeout
-    is per read, which a receiver trickling bytes would stretch past the lease)."""
+    is per read, which a receiver trickling bytes would stretch past the lease). A URL that now
+    reaches a private address fails the delivery with the reason; one whose host does not
+    resolve is retried."""
     import httpx
 
     started = time.perf_counter()
@@ -30,20 +36,28 @@ async def post(client: httpx.AsyncClient, due: Due, deadline_seconds: float) -> 
     error: str | None = None
     try:
         async with asyncio.timeout(deadline_seconds):
+            target = await checked_target(due.url, allow_private=allow_private)
+            url, host_header, extensions = pinned(target)
             response = await client.post(
-                due.url,
+                url,
                 content=due.body,
                 headers={
                     "Content-Type": "application/json",
                     "X-Booking-Event": due.event,
                     "X-Booking-Delivery": str(due.id),
                     SIGNATURE_HEADER: sign(due.secret, due.body),
+                    **host_header,
                 },
+                extensions=extensions,
                 timeout=deadline_seconds,
             )
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"receiver answered {status_code}"
+    except HostNotFound as exc:
+        error = exc.message
+    except UnsafeUrl as exc:
+        return Outcome(None, exc.message, (time.perf_counter() - started) * 1000, final=True)
     except TimeoutError:
         error = f"no answer within {deadline_seconds:g} s"
     except httpx.HTTPError as exc:
@@ -54,11 +68,12 @@ async def post(client: httpx.AsyncClient, due: Due, deadline_seconds: float) -> 
 class WebhookChannel:
     """Webhook deliveries over one shared HTTP client."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, allow_private: bool = False) -> None:
         self._client = client
+        self._allow_private = allow_private
 
     def host(self, due: Due) -> str:
         return host_of(due.url)
 
     async def send(self, due: Due, deadline_seconds: float, attempted_at: datetime) -> Outcome:
-        return await post(self._client, due, deadline_seconds)
+        return await post(self._client, due, deadline_seconds, allow_private=self._allow_private)

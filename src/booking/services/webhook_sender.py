@@ -225,9 +225,12 @@ class Outbox:
         limits: SendLimits | None = None,
         email: delivery.Channel | None = None,
         sms: delivery.Channel | None = None,
+        allow_private: bool = False,
     ) -> None:
         self._db, self._clock = db, clock
-        self._channels: dict[str, delivery.Channel] = {Channel.WEBHOOK: WebhookChannel(client)}
+        self._channels: dict[str, delivery.Channel] = {
+            Channel.WEBHOOK: WebhookChannel(client, allow_private=allow_private)
+        }
         if email is not None:
             self._channels[Channel.EMAIL] = email
         if sms is not None:
@@ -307,10 +310,14 @@ async def deliver_due(
     limits: SendLimits | None = None,
     email: delivery.Channel | None = None,
     sms: delivery.Channel | None = None,
+    allow_private: bool = False,
 ) -> int:
     """Send every delivery that is due and not being sent by another process, within the limits,
-    and wait for the sends; returns how many were attempted."""
-    outbox = Outbox(db, client, clock=clock, limits=limits, email=email, sms=sms)
+    and wait for the sends; returns how many were attempted. `allow_private`:
+    OUTBOUND_ALLOW_PRIVATE (webhooks may reach private addresses)."""
+    outbox = Outbox(
+        db, client, clock=clock, limits=limits, email=email, sms=sms, allow_private=allow_private
+    )
     return await outbox.deliver_due()
 
 

@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +26,7 @@ from booking.models import (
     WebhookSubscription,
 )
 from booking.services.businesses import load_business
+from booking.services.outbound_url import check_url_syntax, check_url_to_save
 
 EVENTS = (
     "appointment.booked",
@@ -72,13 +72,6 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _check_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
-        raise InvalidInput("url", "must be an http or https URL")
-    return url
-
-
 def _check_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - set(EVENTS))
     if not events or unknown:
@@ -87,9 +80,13 @@ def _check_events(events: list[str]) -> list[str]:
 
 
 async def create_subscription(
-    db: Database, business_id: int, url: str, events: list[str]
+    db: Database, business_id: int, url: str, events: list[str], *, allow_private: bool = False
 ) -> SubscriptionInfo:
-    url, events = _check_url(url), _check_events(events)
+    """Subscribe `url` to `events`; a URL that reaches a private address is refused unless
+    `allow_private` (OUTBOUND_ALLOW_PRIVATE), and every delivery checks it again."""
+    check_url_syntax(url)
+    events = _check_events(events)
+    await check_url_to_save(url, allow_private=allow_private)
     async with db.write() as session:
         await load_business(session, business_id)
         row = WebhookSubscription(

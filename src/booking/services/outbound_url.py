@@ -1,0 +1,173 @@
+"""The guard on URLs an admin typed (webhooks, calendars): http(s) only, and, after DNS
+resolution, no loopback, private, link-local, multicast, reserved or cloud metadata address,
+so that nobody can point the server at itself or its network. Checked when a URL is saved and
+again before every connection (DNS may have changed since). OUTBOUND_ALLOW_PRIVATE lifts the
+address rule for a business whose own server (a Nextcloud on its LAN) has a private address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from booking.errors import InvalidInput
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+MAX_URL_LENGTH = 2000
+RESOLVE_SECONDS = 5.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# The instance metadata services of the clouds (AWS, GCP, Azure...: 169.254.169.254; AWS's
+# IPv6 one): they hand out credentials to whoever asks from the machine.
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class UnsafeUrl(InvalidInput):
+    """An outbound URL that must not be connected to; names the field (422 through the API)."""
+
+    code = "unsafe_url"
+
+
+class HostNotFound(UnsafeUrl):
+    """The URL's host does not resolve (now). Nothing can be connected to, so nothing unsafe
+    either: a save may accept it; a connection may not go ahead."""
+
+    code = "host_not_found"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a checked URL may be connected: its parts, and the addresses that were checked
+    (empty when private addresses are allowed and nothing needed checking)."""
+
+    parts: SplitResult
+    host: str
+    port: int
+    addresses: tuple[IPAddress, ...]
+
+
+def check_url_syntax(url: str, field: str = "url") -> None:
+    """http or https, a host, no user name or password in it (they would be logged and
+    shown), a valid port, at most 2,000 characters."""
+    _parts(url, field)
+
+
+def _parts(url: str, field: str) -> SplitResult:
+    if len(url) > MAX_URL_LENGTH:
+        raise UnsafeUrl(field, f"must be at most {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise UnsafeUrl(field, "must be an http or https URL") from None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise UnsafeUrl(field, "must be an http or https URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl(field, "must not carry a user name or password; give them separately")
+    return parts
+
+
+def refusal(address: IPAddress) -> str | None:
+    """Why an address must not be connected to, or None when it is a public one."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return refusal(embedded)
+        address = ipaddress.IPv6Address(address.compressed.split("%")[0])  # no zone id
+    if address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    for kind, flag in (
+        ("a loopback address", address.is_loopback),
+        ("a link-local address", address.is_link_local),
+        ("a multicast address", address.is_multicast),
+        ("the unspecified address", address.is_unspecified),
+        ("a reserved address", address.is_reserved),
+        ("a private address", address.is_private),
+    ):
+        if flag:
+            return kind
+    return None if address.is_global else "not a public address"
+
+
+async def _resolve(host: str, port: int, field: str) -> tuple[IPAddress, ...]:
+    """Every address the host resolves to (an IP literal is its own)."""
+    try:
+        return (ipaddress.ip_address(host),)
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError, UnicodeError):
+        raise HostNotFound(field, f"the host {host} does not resolve") from None
+    addresses: list[IPAddress] = []
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise HostNotFound(field, f"the host {host} does not resolve")
+    return tuple(addresses)
+
+
+async def checked_target(url: str, *, allow_private: bool, field: str = "url") -> Target:
+    """Check the URL's form, then resolve its host and refuse it if ANY address is not public
+    (one bad answer is enough to be sent there). With `allow_private`, the form only."""
+    parts = _parts(url, field)
+    host = str(parts.hostname)
+    port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    if allow_private:
+        return Target(parts, host, port, ())
+    addresses = await _resolve(host, port, field)
+    for address in addresses:
+        reason = refusal(address)
+        if reason is not None:
+            shown = host if host == str(address) else f"{host} ({address})"
+            raise UnsafeUrl(
+                field,
+                f"{shown} is {reason}; only public addresses are reached unless "
+                "OUTBOUND_ALLOW_PRIVATE is set",
+            )
+    return Target(parts, host, port, addresses)
+
+
+async def check_outbound_url(url: str, *, allow_private: bool, field: str = "url") -> None:
+    """Refuse (UnsafeUrl, naming `field`) a URL that must not be connected to now."""
+    await checked_target(url, allow_private=allow_private, field=field)
+
+
+async def check_url_to_save(url: str, *, allow_private: bool, field: str = "url") -> None:
+    """The check when a URL is saved: as before a connection, except that a host that does
+    not resolve yet is accepted (every connection checks it again, and is refused then)."""
+    with contextlib.suppress(HostNotFound):
+        await check_outbound_url(url, allow_private=allow_private, field=field)
+
+
+def pinned(target: Target) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL, headers and httpx extensions that connect to the first checked address rather
+    than resolving the host again (a second answer could be a different, private one), while
+    the request still names the host (Host header; TLS server name and certificate check)."""
+    parts = target.parts
+    if not target.addresses:
+        return parts.geturl(), {}, {}
+    address = target.addresses[0]
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host_header = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    if ":" in str(parts.hostname):  # an IPv6 literal host keeps its brackets
+        host_header = parts.netloc
+    return (
+        parts._replace(netloc=netloc).geturl(),
+        {"Host": host_header},
+        {"sni_hostname": str(parts.hostname)},
+    )
