@@ -1,5 +1,5 @@
-"""The `booking` command: serve, migrate, seed-demo, create-business, create-token, backup,
-restore, date, doctor.
+"""The `booking` command: serve, migrate, seed-demo, create-business, create-token, admin-link,
+backup, restore, date, doctor.
 
 Every failure a user can meet (a bad setting, an unreachable database, a number in use, a port in
 use) is one line on stderr starting with "booking:" and a non-zero exit, never a traceback.
@@ -217,6 +217,25 @@ async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _admin_link(settings: Settings, args: argparse.Namespace) -> int:
+    """A one-time link to the owner's web page: for an owner who has no token at hand."""
+    from booking.models import utcnow
+    from booking.server import ensure_schema_current, http_url
+    from booking.services.admin_sessions import LINK_LIFETIME, create_link
+
+    db = _database(settings)
+    try:
+        await ensure_schema_current(db)
+        code = await create_link(db, args.business_id, utcnow())
+    finally:
+        await db.dispose()
+    base = (args.url or http_url(settings.host, settings.port)).rstrip("/")
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    print(f"{base}/admin/link/{code}")
+    print(f"(signs in as the owner once, within {minutes} minutes)", file=sys.stderr)
+    return 0
+
+
 async def _date(settings: Settings, args: argparse.Namespace) -> int:
     """A date for scripts and the README's examples, counted from today in the business's time
     zone (not the machine's), so the examples work on any day and with any `date` command."""
@@ -346,6 +365,13 @@ def _parser() -> argparse.ArgumentParser:
         default="staff",
         help="owner also manages tokens, webhooks and settings (default: staff)",
     )
+    link = commands.add_parser(
+        "admin-link", help="print a one-time link that signs the owner in to the web page"
+    )
+    link.add_argument("--business-id", type=int, required=True)
+    link.add_argument(
+        "--url", default=None, help="where the page is reached (default: http://HOST:PORT)"
+    )
     backup = commands.add_parser(
         "backup", help="copy the SQLite database, even while serving (PostgreSQL: use pg_dump)"
     )
@@ -433,6 +459,8 @@ def _run(args: argparse.Namespace) -> int:
             return asyncio.run(_create_business(settings, args))
         if args.command == "create-token":
             return asyncio.run(_create_token(settings, args))
+        if args.command == "admin-link":
+            return asyncio.run(_admin_link(settings, args))
         if args.command == "delete-business":
             return asyncio.run(_delete_business(settings, args))
         if args.command == "date":

@@ -187,7 +187,8 @@ async def _log_serving_once_listening(
     log.info(
         "serving",
         **fields,
-        sign_in="send Authorization: Bearer <admin token>; "
+        sign_in="open the admin link and paste an admin token (or run booking admin-link); "
+        "the API takes Authorization: Bearer <admin token>; "
         "booking create-token --business-id <id> --role owner makes one",
     )
 
@@ -331,7 +332,12 @@ async def _serve_on(
         )
         url = http_url(host, port)
         await _log_serving_once_listening(
-            http, http_task, url=url, docs=f"{url}/schema/swagger", agent=lifecycle.agent
+            http,
+            http_task,
+            url=url,
+            admin=f"{url}/admin",
+            docs=f"{url}/schema/swagger",
+            agent=lifecycle.agent,
         )
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)

@@ -40,6 +40,8 @@ from booking.db import Database
 from booking.errors import NotFound
 from booking.lifecycle import Lifecycle
 from booking.models import MAX_ID, utcnow
+from booking.web.render import template_config
+from booking.web.router import admin_router
 
 # HTTP latency by route template (never the raw path: no ids or phone numbers in labels).
 PROMETHEUS = PrometheusConfig(
@@ -130,13 +132,15 @@ def create_app(
             twilio_webhook,
             telnyx_webhook,
             DOCS_FILES,
+            admin_router(),  # the owner's web page: HTML, session cookie, CSRF, its own errors
         ],
         plugins=[
             problem_details_plugin(),
             ProblemResponses(guard=require_token, owner_guard=require_owner),
         ],
         middleware=[PROMETHEUS.middleware],
-        before_request=check_request,
+        before_request=check_request,  # /admin has its own (forms are not JSON)
+        template_config=template_config(),
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="booking",

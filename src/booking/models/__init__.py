@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
+from booking.models.admin_session import AdminSession, AppSecret, SignInLink
 from booking.models.appointment import Appointment, AppointmentSource, AppointmentStatus
 from booking.models.base import MAX_ID, Base, UTCDateTime, utcnow
 from booking.models.block_list import BlockedNumber
@@ -26,7 +27,9 @@ for _table in Base.metadata.tables.values():
 
 __all__ = [
     "MAX_ID",
+    "AdminSession",
     "ApiToken",
+    "AppSecret",
     "Appointment",
     "AppointmentSource",
     "AppointmentStatus",
@@ -48,6 +51,7 @@ __all__ = [
     "IdempotencyRecord",
     "Message",
     "Service",
+    "SignInLink",
     "Staff",
     "ToolCall",
     "UTCDateTime",
