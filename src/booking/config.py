@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     # Webhooks and staff calendars may be on private, loopback or link-local addresses: for a
     # business that runs its own server (a Nextcloud) on its LAN. Off: public addresses only.
     outbound_allow_private: bool = False
+    # Staff calendars (ICS feeds, CalDAV accounts): how often each is read, the largest answer
+    # read (bytes), and how long one read may take in all.
+    calendar_sync_minutes: int = Field(default=5, ge=1, le=1440)
+    calendar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    calendar_fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("transcription_notice")
     @classmethod

@@ -27,3 +27,8 @@ LINE_REFUSALS = Counter(
     "Calls and phone bookings the public line refused (caps, repeat calls, blocked numbers)",
     ["reason"],
 )
+CALENDAR_SYNCS = Counter(
+    "booking_calendar_syncs_total",
+    "Staff calendar syncs by kind (ics, caldav) and outcome (changed, unchanged, failed)",
+    ["kind", "outcome"],
+)

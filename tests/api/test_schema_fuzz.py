@@ -31,7 +31,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from booking.api.app import create_app
 from booking.db import Database
-from booking.services import tokens
+from booking.services import calendar_connections, tokens
+from booking.services.calendar_sync import SyncSettings
+from tests.calendars.feeds import GOOGLE_FEED
+from tests.calendars.ics_server import IcsServer
 from tests.conftest import NOW
 from tests.factories import Shop, make_shop
 
@@ -74,7 +77,9 @@ CHECKS = [
 # The document is read from the app when this module is collected; the database the app uses
 # is attached by the `target` fixture below, before the first generated request.
 APP = create_app(
-    Database.from_engine(create_async_engine("sqlite+aiosqlite://")), clock=lambda: NOW
+    Database.from_engine(create_async_engine("sqlite+aiosqlite://")),
+    clock=lambda: NOW,
+    calendar_sync=SyncSettings(timeout_seconds=2.0),
 )
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", APP)
 schema.config.seed = SEED
@@ -88,13 +93,17 @@ class Target:
     db: Database
     shop: Shop
     token_id: int
+    calendar_id: int  # Sam's calendar, on a local feed: every sync the fuzz asks for goes there
 
 
-async def _seed(db: Database) -> tuple[Shop, int]:
+async def _seed(db: Database, feed_url: str) -> tuple[Shop, int, int]:
     shop = await make_shop(db)
     token_id = next(t.id for t in await tokens.list_tokens(db, shop.business_id))
+    calendar = await calendar_connections.create_connection(
+        db, shop.business_id, shop.sam, now=NOW, kind="ics", url=feed_url
+    )
     await db.engine.dispose()  # connections opened in this loop are not reused in another
-    return shop, token_id
+    return shop, token_id, calendar.id
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +111,12 @@ def target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     path = tmp_path_factory.mktemp("schema-fuzz") / "booking.db"
     shutil.copy(sqlite_template, path)
     db = Database.from_url(f"sqlite+aiosqlite:///{path}", pool_size=5)
-    shop, token_id = asyncio.run(_seed(db))
-    APP.state.db = db
-    yield Target(db, shop, token_id)
-    asyncio.run(db.engine.dispose())
+    with IcsServer.start() as feed:
+        feed.body = GOOGLE_FEED
+        shop, token_id, calendar_id = asyncio.run(_seed(db, feed.url))
+        APP.state.db = db
+        yield Target(db, shop, token_id, calendar_id)
+        asyncio.run(db.engine.dispose())
 
 
 # Values no generator is likely to hit, put into a third of the cases: dates at the ends of the
@@ -143,6 +154,12 @@ def test_every_operation_answers_within_its_documented_schema(
     ids = case.path_parameters or {}
     if case.method == "DELETE" and ids.get("token_id") == target.token_id:
         ids["token_id"] = target.token_id + 10_000  # revoking our own token would end the run
+    # A sync fetches the connection's address: only ever the seeded one on the local feed, and
+    # that one is never readdressed (the tests reach no other host).
+    if case.path.endswith("/sync"):
+        ids["connection_id"] = target.calendar_id
+    elif "connection_id" in ids and ids["connection_id"] == target.calendar_id:
+        ids["connection_id"] = target.calendar_id + 10_000
     with_extremes(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {target.shop.token}"}, checks=CHECKS)
 

@@ -23,6 +23,7 @@ from booking.api.availability import AvailabilityController
 from booking.api.block_list import BlockListController
 from booking.api.business import BusinessController
 from booking.api.calendar_feed import CalendarFeedController, calendar_feed
+from booking.api.calendars import CalendarController
 from booking.api.calls import CallController, MessageController
 from booking.api.catalogue import ServiceController
 from booking.api.customers import CustomerController
@@ -40,6 +41,7 @@ from booking.db import Database
 from booking.errors import NotFound
 from booking.lifecycle import Lifecycle
 from booking.models import MAX_ID, utcnow
+from booking.services.calendar_sync import SyncSettings
 from booking.web.render import template_config
 from booking.web.router import admin_router
 
@@ -101,6 +103,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     sms: SmsKeys | None = None,
     outbound_allow_private: bool = False,
+    calendar_sync: SyncSettings | None = None,
 ) -> Litestar:
     api = Router(
         path="/api",
@@ -109,6 +112,7 @@ def create_app(
             BlockListController,
             KnowledgeController,
             StaffController,
+            CalendarController,
             ServiceController,
             CustomerController,
             CustomerTextsController,
@@ -165,5 +169,6 @@ def create_app(
     app.state.clock = clock
     app.state.sms = sms
     app.state.outbound_allow_private = outbound_allow_private
+    app.state.calendar_sync = calendar_sync or SyncSettings()
     app.state.auth_throttle = FailedAuthThrottle()
     return app

@@ -21,6 +21,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.models import (
     Appointment,
     AppointmentStatus,
+    BusyInterval,
     DateOverride,
     Service,
     Staff,
@@ -28,6 +29,7 @@ from booking.models import (
     staff_services,
 )
 from booking.services.businesses import BusinessInfo, read_business
+from booking.services.calendar_busy import merge
 from booking.services.localtime import day_bounds
 from booking.services.schedule import FreeStart, Interval, Rules, StaffSchedule, free_starts
 
@@ -184,6 +186,17 @@ _BUSY = (
     .order_by(_appointments.c.staff_id, _appointments.c.starts_at)
 )
 _BUSY_EXCEPT = _BUSY.where(_appointments.c.id != bindparam("exclude"))
+# The staff's own calendars (ICS feeds, CalDAV), read by the sync: on the staff-time index.
+_calendar_busy = BusyInterval.__table__
+_CALENDAR_BUSY = (
+    select(_calendar_busy.c.staff_id, _calendar_busy.c.starts_at, _calendar_busy.c.ends_at)
+    .where(
+        _calendar_busy.c.staff_id.in_(bindparam("ids", expanding=True)),
+        _calendar_busy.c.starts_at < bindparam("loaded_until"),
+        _calendar_busy.c.ends_at > bindparam("range_start"),
+    )
+    .order_by(_calendar_busy.c.staff_id, _calendar_busy.c.starts_at)
+)
 
 
 async def load_schedules(
@@ -194,7 +207,8 @@ async def load_schedules(
     zone_business: BusinessInfo,
     exclude_appointment_id: int | None = None,
 ) -> list[StaffSchedule]:
-    """Schedules with overrides and booked ranges that can touch [first, last] (local days)."""
+    """Schedules with overrides, booked ranges and the staff's own busy times (their
+    calendars) that can touch [first, last] (local days)."""
     ids = [s.id for s in staff]
     if not ids:
         return []
@@ -218,6 +232,15 @@ async def load_schedules(
     # .all() fetches in one call; iterating the result would fetch row by row.
     for staff_id, starts_at, blocked_until in (await session.execute(query, params)).all():
         busy[staff_id].append((starts_at, blocked_until))
+    # A time the staff member's own calendar holds is as taken as a booking. Both sets are
+    # sorted and non-overlapping on their own; together they are merged into one such list.
+    calendar_rows = (await session.execute(_CALENDAR_BUSY, params)).all()
+    if calendar_rows:
+        own: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        for staff_id, starts_at, ends_at in calendar_rows:
+            own[staff_id].append((starts_at, ends_at))
+        for staff_id, spans in own.items():
+            busy[staff_id] = merge(busy[staff_id] + spans)
     return [
         StaffSchedule(
             staff_id=member.id,

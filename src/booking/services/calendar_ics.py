@@ -1,0 +1,110 @@
+"""Fetching an ICS feed (Google's secret address, Outlook's published calendar, iCloud, any
+https `.ics`): a conditional GET, so an unchanged feed costs one small request answered 304,
+and a size cap, so a huge or endless answer is cut off instead of filling memory.
+
+Errors say what went wrong without the address: a feed's secret is often in its URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from booking.errors import InvalidInput
+from booking.services.calendar_urls import check_before_connecting
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_REDIRECTS = 5
+
+
+class FetchFailed(Exception):
+    """A feed could not be read; the message is safe to store and show (no address, no
+    credentials)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A feed's body (None: unchanged since the validators in `state`) and the validators to
+    send next time."""
+
+    body: bytes | None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def _validators(state: dict[str, Any]) -> dict[str, str]:
+    headers = {}
+    if state.get("etag"):
+        headers["If-None-Match"] = str(state["etag"])
+    if state.get("last_modified"):
+        headers["If-Modified-Since"] = str(state["last_modified"])
+    return headers
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchFailed(f"the feed is larger than the limit of {max_bytes} bytes")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > max_bytes:
+            raise FetchFailed(f"the feed is larger than the limit of {max_bytes} bytes")
+    return bytes(body)
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    auth: tuple[str, str] | None,
+    max_bytes: int,
+) -> tuple[int, bytes, dict[str, str]]:
+    import httpx
+
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            url = await check_before_connecting(url)
+        except InvalidInput as exc:
+            raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
+        request = client.build_request("GET", url, headers=headers)
+        response = await client.send(request, stream=True, auth=auth or httpx.USE_CLIENT_DEFAULT)
+        try:
+            if response.is_redirect and "Location" in response.headers:
+                url = str(response.url.join(response.headers["Location"]))
+                continue
+            if response.status_code == 304:
+                return 304, b"", dict(response.headers)
+            if response.status_code != 200:
+                raise FetchFailed(f"the server answered {response.status_code}")
+            return 200, await _read_capped(response, max_bytes), dict(response.headers)
+        finally:
+            await response.aclose()
+    raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    state: dict[str, Any],
+    *,
+    max_bytes: int,
+    timeout: float,  # noqa: ASYNC109  (one deadline for redirects and body together)
+    auth: tuple[str, str] | None = None,
+) -> Fetched:
+    """GET the feed within `timeout` seconds in all; 304 gives `Fetched(None, state)`."""
+    import httpx
+
+    try:
+        async with asyncio.timeout(timeout):
+            status, body, headers = await _get(client, url, _validators(state), auth, max_bytes)
+    except (TimeoutError, httpx.TimeoutException):
+        raise FetchFailed(f"no complete answer within {timeout:g} seconds") from None
+    except httpx.TransportError as exc:
+        raise FetchFailed(f"could not connect ({type(exc).__name__})") from None
+    if status == 304:
+        return Fetched(None, state)
+    fresh = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+    return Fetched(body, {k: v for k, v in fresh.items() if v})
