@@ -28,6 +28,7 @@ from booking.logging import get_logger
 from booking.migrate import schema_state
 from booking.models import Business
 from booking.services import calls
+from booking.services.calendar_sync import SyncSettings, sync_forever
 from booking.services.email_channel import EmailChannel, email_channel
 from booking.services.sms_channel import SmsChannel, sms_provider
 from booking.services.webhook_sender import Outbox, SendLimits
@@ -244,8 +245,9 @@ async def _deliver_forever(
 
 
 async def _housekeeping(db: Database, settings: Settings, http_listening: asyncio.Event) -> None:
-    """The transcript purge and the outbox, from when HTTP listens: their first rounds (the
-    first use of their SQL, an HTTP client) would otherwise come before it."""
+    """The transcript purge, the outbox and the staff calendars' sync, from when HTTP listens:
+    their first rounds (the first use of their SQL, an HTTP client) would otherwise come
+    before it."""
     email = email_channel(settings)  # settings are checked whole at load: this cannot fail
     await http_listening.wait()
     if email is None:
@@ -261,6 +263,7 @@ async def _housekeeping(db: Database, settings: Settings, http_listening: asynci
             _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
         )
         tasks.create_task(_deliver_forever(db, email, settings), name="outbox")
+        tasks.create_task(sync_forever(db, SyncSettings.of(settings)), name="calendars")
 
 
 async def serve(
@@ -305,6 +308,7 @@ async def _serve_on(
             lifecycle=lifecycle,
             sms=sms_keys(settings),
             outbound_allow_private=settings.outbound_allow_private,
+            calendar_sync=SyncSettings.of(settings),
         )
         config = uvicorn.Config(
             app,

@@ -88,7 +88,9 @@ END:VCALENDAR
 @pytest.fixture
 async def syncer(db: Database) -> AsyncIterator[CalendarSync]:
     async with httpx.AsyncClient() as client:
-        yield CalendarSync(db, client, SyncSettings(timeout_seconds=10), clock=lambda: SPRING)
+        yield CalendarSync(
+            db, client, SyncSettings(timeout_seconds=10, allow_private=True), clock=lambda: SPRING
+        )
 
 
 async def offered(db: Database, shop: Shop, day: date) -> set[str]:

@@ -25,7 +25,7 @@ from tests.calendars.ics_server import IcsServer
 from tests.conftest import NOW
 from tests.factories import Shop
 
-SETTINGS = SyncSettings(timeout_seconds=1.0, max_bytes=len(GOOGLE_FEED) + 500)
+SETTINGS = SyncSettings(timeout_seconds=1.0, max_bytes=len(GOOGLE_FEED) + 500, allow_private=True)
 
 
 @pytest.fixture

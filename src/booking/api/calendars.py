@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from booking.api.auth import require_owner
 from booking.api.schemas import Body, Label
-from booking.api.state import business_id, database, now
+from booking.api.state import business_id, database, now, outbound_allow_private
 from booking.services import calendar_connections
 from booking.services.calendar_connections import MAX_READ_CALENDARS, ConnectionInfo
 from booking.services.calendar_sync import SyncSettings, sync_now
@@ -118,7 +118,7 @@ class CalendarController(Controller):
     ) -> CalendarOut:
         created = await calendar_connections.create_connection(
             database(request), business_id(request), staff_id, now=now(request),
-            **data.model_dump(),
+            allow_private=outbound_allow_private(request), **data.model_dump(),
         )  # fmt: skip
         return CalendarOut.of(created)
 
@@ -141,7 +141,8 @@ class CalendarController(Controller):
     ) -> CalendarOut:
         updated = await calendar_connections.update_connection(
             database(request), business_id(request), staff_id, connection_id,
-            now=now(request), **data.model_dump(exclude_unset=True),
+            now=now(request), allow_private=outbound_allow_private(request),
+            **data.model_dump(exclude_unset=True),
         )  # fmt: skip
         return CalendarOut.of(updated)
 

@@ -120,10 +120,11 @@ async def read(
     *,
     timeout: float,  # noqa: ASYNC109  (passed on to the thread's own requests)
     max_bytes: int,
+    allow_private: bool,
 ) -> Read:
     """The account's chosen calendars within `timeout` seconds, in a worker thread."""
     try:
-        await check_before_connecting(account.url)
+        await check_before_connecting(account.url, allow_private=allow_private)
     except InvalidInput as exc:
         raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
     try:

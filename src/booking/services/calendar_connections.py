@@ -15,7 +15,7 @@ from booking.db import Database
 from booking.errors import InvalidInput, NotFound
 from booking.models import BusyInterval, CalendarConnection
 from booking.models.calendar import CalendarKind
-from booking.services.calendar_urls import normalise
+from booking.services.calendar_urls import check_to_save, normalise
 from booking.services.staff import load_staff
 
 MAX_READ_CALENDARS = 20
@@ -123,12 +123,21 @@ async def get_connection(
 
 
 async def create_connection(
-    db: Database, business_id: int, staff_id: int, *, now: datetime, **fields: Any
+    db: Database,
+    business_id: int,
+    staff_id: int,
+    *,
+    now: datetime,
+    allow_private: bool = False,
+    **fields: Any,
 ) -> ConnectionInfo:
-    """A new connection, due for its first sync at once."""
+    """A new connection, due for its first sync at once; its address must be one the
+    outbound guard lets the product connect to."""
     unknown = set(fields) - _FIELDS
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "unknown field")
+    # Resolved before the write transaction: a slow DNS answer holds up no other writer.
+    await check_to_save(normalise(fields["url"]), allow_private=allow_private)
     async with db.write() as session:
         await load_staff(session, business_id, staff_id)
         row = CalendarConnection(
@@ -153,16 +162,26 @@ async def create_connection(
 
 
 async def update_connection(
-    db: Database, business_id: int, staff_id: int, connection_id: int, *, now: datetime,
+    db: Database,
+    business_id: int,
+    staff_id: int,
+    connection_id: int,
+    *,
+    now: datetime,
+    allow_private: bool = False,
     **changes: Any,
-) -> ConnectionInfo:  # fmt: skip
+) -> ConnectionInfo:
     """Change some fields; a new source (address, kind, login, calendars) or a reactivation is
     synced at once, and a deactivated connection stops blocking times."""
+    if changes.get("url") is not None:
+        await check_to_save(normalise(changes["url"]), allow_private=allow_private)
     async with db.write() as session:
         row = await _load(session, business_id, staff_id, connection_id)
         for name, value in changes.items():
             if name not in _FIELDS:
                 raise InvalidInput(name, "unknown field")
+            if name in ("kind", "url") and value is None:
+                raise InvalidInput(name, "must not be empty")
             if name == "kind":
                 value = CalendarKind(value)
             elif name in ("username", "password", "write_calendar"):

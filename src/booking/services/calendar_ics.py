@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from booking.errors import InvalidInput
 from booking.services.calendar_urls import check_before_connecting
+from booking.services.outbound_url import pinned
 
 if TYPE_CHECKING:
     import httpx
@@ -61,19 +62,24 @@ async def _get(
     headers: dict[str, str],
     auth: tuple[str, str] | None,
     max_bytes: int,
+    allow_private: bool,
 ) -> tuple[int, bytes, dict[str, str]]:
     import httpx
 
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            url = await check_before_connecting(url)
+            target = await check_before_connecting(url, allow_private=allow_private)
         except InvalidInput as exc:
             raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
-        request = client.build_request("GET", url, headers=headers)
+        # To the address just checked, not to what a second DNS answer might say.
+        pinned_url, host_header, extensions = pinned(target)
+        request = client.build_request(
+            "GET", pinned_url, headers={**headers, **host_header}, extensions=extensions
+        )
         response = await client.send(request, stream=True, auth=auth or httpx.USE_CLIENT_DEFAULT)
         try:
             if response.is_redirect and "Location" in response.headers:
-                url = str(response.url.join(response.headers["Location"]))
+                url = str(httpx.URL(target.parts.geturl()).join(response.headers["Location"]))
                 continue
             if response.status_code == 304:
                 return 304, b"", dict(response.headers)
@@ -92,6 +98,7 @@ async def fetch(
     *,
     max_bytes: int,
     timeout: float,  # noqa: ASYNC109  (one deadline for redirects and body together)
+    allow_private: bool,
     auth: tuple[str, str] | None = None,
 ) -> Fetched:
     """GET the feed within `timeout` seconds in all; 304 gives `Fetched(None, state)`."""
@@ -99,7 +106,9 @@ async def fetch(
 
     try:
         async with asyncio.timeout(timeout):
-            status, body, headers = await _get(client, url, _validators(state), auth, max_bytes)
+            status, body, headers = await _get(
+                client, url, _validators(state), auth, max_bytes, allow_private
+            )
     except (TimeoutError, httpx.TimeoutException):
         raise FetchFailed(f"no complete answer within {timeout:g} seconds") from None
     except httpx.TransportError as exc:

@@ -48,6 +48,7 @@ class SyncSettings:
     max_bytes: int = 5 * 1024 * 1024
     timeout_seconds: float = 20.0
     concurrency: int = 4
+    allow_private: bool = False  # OUTBOUND_ALLOW_PRIVATE: a calendar server on the LAN
 
     @classmethod
     def of(cls, settings: Settings) -> SyncSettings:
@@ -55,6 +56,7 @@ class SyncSettings:
             interval=timedelta(minutes=settings.calendar_sync_minutes),
             max_bytes=settings.calendar_max_bytes,
             timeout_seconds=settings.calendar_fetch_timeout_seconds,
+            allow_private=settings.outbound_allow_private,
         )
 
     @property
@@ -167,12 +169,14 @@ class CalendarSync:
             read = await calendar_caldav.read(
                 account, source.sync_state, window,
                 timeout=settings.timeout_seconds, max_bytes=settings.max_bytes,
+                allow_private=settings.allow_private,
             )  # fmt: skip
             return read.objects, read.state
         auth = (source.username, source.password) if source.username and source.password else None
         fetched = await calendar_ics.fetch(
             self._client, source.url, source.sync_state,
             max_bytes=settings.max_bytes, timeout=settings.timeout_seconds, auth=auth,
+            allow_private=settings.allow_private,
         )  # fmt: skip
         return (None if fetched.body is None else [fetched.body]), fetched.state
 
@@ -197,3 +201,19 @@ async def sync_now(
     if synced is None:
         raise Conflict("this calendar is being synced right now; ask again in a minute")
     return await calendar_connections.get_connection(db, business_id, staff_id, connection_id)
+
+
+async def sync_forever(
+    db: Database, settings: SyncSettings, *, poll_seconds: float = 15.0, clock: Clock = utcnow
+) -> None:
+    """The worker: every `poll_seconds`, sync the connections that are due. Of several
+    processes doing this, each connection is leased by one per interval; a round that fails
+    (the database away) is tried again at the next poll."""
+    async with http_client() as client:
+        syncer = CalendarSync(db, client, settings, clock=clock)
+        while True:
+            try:
+                await syncer.run_due()
+            except Exception:
+                log.warning("calendar sync round failed; will retry")
+            await asyncio.sleep(poll_seconds)

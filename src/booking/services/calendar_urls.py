@@ -1,37 +1,31 @@
-"""The one place a staff calendar's address is checked: when it is saved and before every
-connection (each redirect too). http(s) only; `webcal://` (what iCloud and Outlook hand out)
-is read as https; credentials belong in their own fields, not in the address."""
+"""A staff calendar's address: `webcal://` (what iCloud and Outlook hand out) read as https,
+then the outbound guard (`outbound_url`) when it is saved and before every connection, each
+redirect included."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
-from booking.errors import InvalidInput
-
-MAX_URL_LENGTH = 2000
+from booking.services.outbound_url import (
+    Target,
+    check_url_syntax,
+    check_url_to_save,
+    checked_target,
+)
 
 
 def normalise(url: str, field: str = "url") -> str:
-    """The address as it will be fetched, or InvalidInput naming the field."""
+    """The address as it will be fetched, or InvalidInput naming the field (form only)."""
     url = url.strip()
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://") :]
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidInput(field, f"must be at most {MAX_URL_LENGTH} characters")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises on a port that is not a number)
-    except ValueError:
-        raise InvalidInput(field, "must be an http or https URL") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(field, "must be an http or https URL")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidInput(
-            field, "must not carry a user name or password: put them in username and password"
-        )
-    return urlunsplit(parts._replace(fragment=""))
+    check_url_syntax(url, field)
+    return url.split("#", 1)[0]
 
 
-async def check_before_connecting(url: str, field: str = "url") -> str:
+async def check_to_save(url: str, *, allow_private: bool, field: str = "url") -> None:
+    """Refuse an address that must not be connected to (a host not resolving yet is kept)."""
+    await check_url_to_save(url, allow_private=allow_private, field=field)
+
+
+async def check_before_connecting(url: str, *, allow_private: bool) -> Target:
     """Checked again right before a connection: an address saved earlier, or a redirect."""
-    return normalise(url, field)
+    return await checked_target(normalise(url), allow_private=allow_private)
