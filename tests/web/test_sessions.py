@@ -17,12 +17,12 @@ from tests.factories import Shop
 from tests.web.conftest import csrf_of, signed_in_client
 
 
-
 async def signed_in(client: httpx.AsyncClient) -> bool:
     """Whether the client's session is live: /admin leads to a page, not to the sign-in form
     (it answers a page, or redirects to the first page of the bar once there is one)."""
     answer = await client.get("/admin", follow_redirects=True)
     return answer.status_code == 200 and answer.url.path != "/admin/sign-in"
+
 
 async def test_a_form_post_without_the_csrf_token_is_refused(
     web_client: httpx.AsyncClient, shop: Shop

@@ -37,12 +37,14 @@ from booking.web.messages import MessagePages
 from booking.web.nav import nav_of
 from booking.web.render import STATIC, page
 from booking.web.session import PUBLIC, SessionController, require_session
+from booking.web.setup_pages import SETUP_PAGES
 
 # The pages with a place in the navigation bar, in any order (the bar sorts them).
 PAGES: list[type[Controller]] = [
     CallPages,
     MessagePages,
     CustomerPages,
+    *SETUP_PAGES,
 ]
 
 

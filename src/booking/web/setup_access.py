@@ -1,0 +1,158 @@
+"""Setup, access (owner only, as on the API): admin tokens (a new one's secret is shown once)
+and webhook subscriptions with their deliveries, through `TokenIn`, `WebhookIn` and the same
+services as `/api/tokens` and `/api/webhooks`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from booking.api.state import database, outbound_allow_private
+from booking.api.tokens import TokenIn
+from booking.api.webhooks import WebhookIn
+from booking.errors import BookingError
+from booking.models.token import TokenRole
+from booking.services import tokens, webhooks
+from booking.services.businesses import get_business
+from booking.services.webhooks import EVENTS
+from booking.web.forms import FieldErrors, errors_of, parse, read_form, read_form_lists
+from booking.web.listing import when
+from booking.web.render import page
+from booking.web.session import current_business, require_owner
+
+ROLES = [(TokenRole.STAFF.value, "Staff (the front desk)"), (TokenRole.OWNER.value, "Owner")]
+
+
+class TokenSetup(Controller):
+    path = "/setup/tokens"
+    guards = [require_owner]  # a staff token that leaks must not mint or revoke tokens
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        return await _tokens_page(request, {"role": TokenRole.STAFF.value}, {})
+
+    @post("/")
+    async def issue(self, request: Request[Any, Any, Any]) -> Template:
+        """The new token's secret is on this answer only: it is stored hashed."""
+        form = await read_form(request)
+        body, errors = parse(TokenIn, {"name": form.get("name", ""), "role": form.get("role", "")})
+        if body is None:
+            return await _tokens_page(request, form, errors, status_code=422)
+        try:
+            issued = await tokens.create_token(
+                database(request), current_business(request), body.name, body.role
+            )
+        except BookingError as exc:
+            return await _tokens_page(request, form, errors_of(exc), status_code=422)
+        return await _tokens_page(
+            request, {"role": TokenRole.STAFF.value}, {}, status_code=201,
+            issued={"name": body.name, "role": body.role.value, "secret": issued.secret},
+        )  # fmt: skip
+
+    @post("/{token_id:int}/revoke")
+    async def revoke(
+        self, request: Request[Any, Any, Any], token_id: int
+    ) -> Template | Response[Any]:
+        """Refused at once everywhere, sessions opened with it included; the last live owner
+        token cannot be revoked (the service's rule)."""
+        try:
+            await tokens.revoke_token(database(request), current_business(request), token_id)
+        except BookingError as exc:
+            if exc.code == "not_found":
+                raise
+            return await _tokens_page(
+                request, {"role": TokenRole.STAFF.value}, {}, status_code=409,
+                revoke_error=exc.message,
+            )  # fmt: skip
+        return Redirect("/admin/setup/tokens", status_code=303)
+
+
+async def _tokens_page(
+    request: Request[Any, Any, Any],
+    values: dict[str, str],
+    errors: FieldErrors,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    db, owner = database(request), current_business(request)
+    zone = (await get_business(db, owner)).zone
+    found = await tokens.list_tokens(db, owner)
+    return page(
+        request, "setup_tokens.html", status_code=status_code, title="Setup: tokens",
+        tokens=[
+            {"t": t, "created": when(t.created_at, zone), "revoked": when(t.revoked_at, zone)}
+            for t in found
+        ],
+        roles=ROLES, values=values, errors=errors, **context,
+    )  # fmt: skip
+
+
+class WebhookSetup(Controller):
+    path = "/setup/webhooks"
+    guards = [require_owner]  # where the business's data is sent
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        return await _webhooks_page(request, {"events": list(EVENTS)}, {})
+
+    @post("/")
+    async def subscribe(self, request: Request[Any, Any, Any]) -> Template:
+        """The subscription's signing secret is on this answer only."""
+        form = await read_form_lists(request)
+        raw = {"url": (form.get("url") or [""])[-1], "events": form.get("events", [])}
+        body, errors = parse(WebhookIn, raw)
+        if body is None:
+            return await _webhooks_page(request, raw, errors, status_code=422)
+        try:
+            created = await webhooks.create_subscription(
+                database(request), current_business(request), body.url, body.events,
+                allow_private=outbound_allow_private(request),
+            )  # fmt: skip
+        except BookingError as exc:
+            return await _webhooks_page(request, raw, errors_of(exc), status_code=422)
+        return await _webhooks_page(
+            request, {"events": list(EVENTS)}, {}, status_code=201, created=created
+        )
+
+    @post("/{webhook_id:int}/delete")
+    async def unsubscribe(self, request: Request[Any, Any, Any], webhook_id: int) -> Response[Any]:
+        await webhooks.delete_subscription(database(request), current_business(request), webhook_id)
+        return Redirect("/admin/setup/webhooks", status_code=303)
+
+    @get("/{webhook_id:int}")
+    async def deliveries(self, request: Request[Any, Any, Any], webhook_id: int) -> Template:
+        """The recent deliveries with every attempt (status, error, time taken)."""
+        db, owner = database(request), current_business(request)
+        found = await webhooks.list_deliveries(db, owner, webhook_id)
+        subscription = next(
+            s for s in await webhooks.list_subscriptions(db, owner) if s.id == webhook_id
+        )
+        zone = (await get_business(db, owner)).zone
+        return page(
+            request, "setup_deliveries.html", title="Setup: webhook deliveries",
+            subscription=subscription,
+            deliveries=[
+                {"d": d, "created": when(d.created_at, zone),
+                 "delivered": when(d.delivered_at, zone), "next": when(d.next_attempt_at, zone),
+                 "attempts": [{"a": a, "at": when(a.attempted_at, zone)} for a in d.history]}
+                for d in found
+            ],
+        )  # fmt: skip
+
+
+async def _webhooks_page(
+    request: Request[Any, Any, Any],
+    values: dict[str, Any],
+    errors: FieldErrors,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    found = await webhooks.list_subscriptions(database(request), current_business(request))
+    return page(
+        request, "setup_webhooks.html", status_code=status_code, title="Setup: webhooks",
+        subscriptions=found, events=EVENTS, values=values, errors=errors, **context,
+    )  # fmt: skip
