@@ -71,12 +71,13 @@ class RadicaleServer:
 
     @classmethod
     @contextmanager
-    def start(cls, folder: Path) -> Iterator[RadicaleServer]:
-        """Run Radicale with storage and its htpasswd file under `folder` until the block ends."""
+    def start(cls, folder: Path, port: int | None = None) -> Iterator[RadicaleServer]:
+        """Run Radicale with storage and its htpasswd file under `folder` until the block ends;
+        on `port` when given (to bring a stopped server back at its address), else a free one."""
         folder.mkdir(parents=True, exist_ok=True)
         users = folder / "users"
         users.write_text(f"{USERNAME}:{PASSWORD}\n")
-        port = free_port()
+        port = port or free_port()
         config = folder / "config"
         config.write_text(
             "[server]\n"

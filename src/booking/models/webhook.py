@@ -25,6 +25,7 @@ class Channel(enum.StrEnum):
     WEBHOOK = "webhook"
     EMAIL = "email"
     SMS = "sms"
+    CALENDAR = "calendar"  # an appointment written to a staff member's CalDAV calendar
 
 
 class WebhookSubscription(Base):

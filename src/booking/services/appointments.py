@@ -40,7 +40,7 @@ from booking.models import (
     Service,
     Staff,
 )
-from booking.services import idempotency, notifications, webhooks
+from booking.services import calendar_writes, idempotency, notifications, webhooks
 from booking.services.availability import (
     Candidate,
     Need,
@@ -224,6 +224,9 @@ async def _announce(
     }
     await webhooks.enqueue(
         session, appointment.business_id, event, data, now=now, appointment_id=appointment.id
+    )
+    await calendar_writes.enqueue(
+        session, appointment.business_id, appointment.id, [appointment.staff_id], event, now
     )
     await notifications.on_change(session, appointment.business_id, event, data, customer, now)
 
@@ -511,6 +514,7 @@ async def move(
                 now,
                 exclude_appointment_id=appointment.id,
             )
+            moved_from = appointment.staff_id
             appointment.staff_id = member.id
             appointment.outside_hours = False  # moved into the schedule as it now stands
             appointment.starts_at = start
@@ -519,6 +523,10 @@ async def move(
             await session.flush()
             moved = await _info(session, appointment, business.zone)
             await _announce(session, "appointment.moved", moved, now)
+            if moved_from != member.id:  # out of the previous staff member's calendars too
+                await calendar_writes.enqueue(
+                    session, business_id, appointment.id, [moved_from], "appointment.moved", now
+                )
             return moved
     except IntegrityError as exc:
         if is_overlap(exc):

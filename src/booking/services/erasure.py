@@ -27,6 +27,7 @@ from booking.models import (
     ToolCall,
     WebhookDelivery,
 )
+from booking.services import calendar_writes
 from booking.services.customers import load_customer
 from booking.services.email_messages import REMINDER
 
@@ -73,14 +74,31 @@ async def erase_customer(
                 ),
             )
         )
-        await session.execute(
-            update(Appointment)
-            .where(
-                Appointment.customer_id == customer_id,
-                Appointment.status == AppointmentStatus.BOOKED,
-                Appointment.starts_at >= now,
+        cancelled = list(
+            await session.scalars(
+                update(Appointment)
+                .where(
+                    Appointment.customer_id == customer_id,
+                    Appointment.status == AppointmentStatus.BOOKED,
+                    Appointment.starts_at >= now,
+                )
+                .values(status=AppointmentStatus.CANCELLED, notes="")
+                .returning(Appointment.id)
             )
-            .values(status=AppointmentStatus.CANCELLED, notes="")
+        )
+        # Out of the staff members' own calendars, where their name is the event's title; the
+        # past ones kept there are rewritten without it (where they are: none is created).
+        await calendar_writes.enqueue_for_appointments(
+            session, business_id, cancelled, "appointment.cancelled", now
+        )
+        kept = await session.scalars(
+            select(Appointment.id).where(
+                Appointment.customer_id == customer_id,
+                Appointment.status != AppointmentStatus.CANCELLED,
+            )
+        )
+        await calendar_writes.enqueue_for_appointments(
+            session, business_id, kept, "customer.erased", now, only_if_present=True
         )
         await session.execute(
             update(Appointment)

@@ -1,6 +1,6 @@
 """The outbox's sender: due deliveries go out concurrently through their channel (webhook,
-email, text), a few at a time per business and per receiving host, so one slow receiver holds up
-only its own deliveries. A reminder is a delivery due later; it goes the same way.
+email, text, staff calendar), a few at a time per business and per receiving host, so one slow
+receiver holds up only its own deliveries. A reminder is a delivery due later; it goes the same way.
 
 Each send reads the clock when it starts: the lease is taken right then and lasts the send's
 deadline plus a margin, the attempt is stamped with that time, and a retry backs off from when
@@ -31,6 +31,7 @@ from booking.models import (
 )
 from booking.models.base import utcnow
 from booking.services import delivery
+from booking.services.calendar_channel import CalendarChannel
 from booking.services.delivery import Due, Outcome
 from booking.services.webhook_channel import WebhookChannel, post
 
@@ -229,7 +230,8 @@ class Outbox:
     ) -> None:
         self._db, self._clock = db, clock
         self._channels: dict[str, delivery.Channel] = {
-            Channel.WEBHOOK: WebhookChannel(client, allow_private=allow_private)
+            Channel.WEBHOOK: WebhookChannel(client, allow_private=allow_private),
+            Channel.CALENDAR: CalendarChannel(db, client, allow_private=allow_private),
         }
         if email is not None:
             self._channels[Channel.EMAIL] = email
@@ -314,7 +316,7 @@ async def deliver_due(
 ) -> int:
     """Send every delivery that is due and not being sent by another process, within the limits,
     and wait for the sends; returns how many were attempted. `allow_private`:
-    OUTBOUND_ALLOW_PRIVATE (webhooks may reach private addresses)."""
+    OUTBOUND_ALLOW_PRIVATE (webhooks and calendars may reach private addresses)."""
     outbox = Outbox(
         db, client, clock=clock, limits=limits, email=email, sms=sms, allow_private=allow_private
     )
