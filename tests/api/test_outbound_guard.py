@@ -132,3 +132,51 @@ async def test_a_delivery_to_a_name_resolving_to_loopback_is_sent_only_when_allo
             (await session.execute(select(WebhookDelivery.id, WebhookDelivery.status))).all()
         )
     assert statuses == {first: DeliveryStatus.FAILED, second: DeliveryStatus.DELIVERED}
+
+
+@pytest.mark.parametrize("url", UNSAFE)
+async def test_a_calendar_on_a_private_address_is_refused_by_default(
+    client: httpx.AsyncClient, shop: Shop, auth: dict[str, str], url: str
+) -> None:
+    """A staff calendar (an ICS address, or the calendar a CalDAV account writes bookings to)
+    at loopback, 10/8, the metadata address or a name resolving to 127.0.0.1 is refused with a
+    422 naming its field; nothing is saved."""
+    calendars = f"/api/staff/{shop.sam}/calendars"
+    ics = await client.post(calendars, json={"kind": "ics", "url": url}, headers=auth)
+    assert ics.status_code == 422, ics.text
+    [error] = ics.json()["errors"]
+    assert error["field"] == "url" and "OUTBOUND_ALLOW_PRIVATE" in error["message"]
+    caldav = await client.post(
+        calendars,
+        json={
+            "kind": "caldav",
+            "url": "https://dav.invalid/",
+            "username": "sam",
+            "password": "app-pass",
+            "write_calendar": url,
+        },
+        headers=auth,
+    )
+    assert caldav.status_code == 422, caldav.text
+    assert [e["field"] for e in caldav.json()["errors"]] == ["write_calendar"]
+    assert (await client.get(calendars, headers=auth)).json() == []
+
+
+@pytest.mark.parametrize("url", UNSAFE)
+async def test_a_calendar_on_a_private_address_is_saved_when_allowed(
+    lan_client: httpx.AsyncClient, shop: Shop, auth: dict[str, str], url: str
+) -> None:
+    """With OUTBOUND_ALLOW_PRIVATE the same addresses are saved (a Nextcloud on the LAN)."""
+    answer = await lan_client.post(
+        f"/api/staff/{shop.sam}/calendars",
+        json={
+            "kind": "caldav",
+            "url": url,
+            "username": "sam",
+            "password": "app-pass",
+            "write_calendar": url,
+        },
+        headers=auth,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["url"] == url

@@ -16,6 +16,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.models import BusyInterval, CalendarConnection
 from booking.models.calendar import CalendarKind
 from booking.services.calendar_urls import check_to_save, normalise
+from booking.services.outbound_url import check_url_syntax
 from booking.services.staff import load_staff
 
 MAX_READ_CALENDARS = 20
@@ -138,6 +139,7 @@ async def create_connection(
         raise InvalidInput(sorted(unknown)[0], "unknown field")
     # Resolved before the write transaction: a slow DNS answer holds up no other writer.
     await check_to_save(normalise(fields["url"]), allow_private=allow_private)
+    await _check_write_calendar(fields.get("write_calendar"), allow_private)
     async with db.write() as session:
         await load_staff(session, business_id, staff_id)
         row = CalendarConnection(
@@ -161,6 +163,14 @@ async def create_connection(
         return ConnectionInfo.of(row)
 
 
+async def _check_write_calendar(url: str | None, allow_private: bool) -> None:
+    """Bookings are written to this address: a full http(s) URL of a calendar that passes the
+    outbound guard, like the server's own."""
+    if url:
+        check_url_syntax(url, "write_calendar")
+        await check_to_save(url, allow_private=allow_private, field="write_calendar")
+
+
 async def update_connection(
     db: Database,
     business_id: int,
@@ -175,6 +185,7 @@ async def update_connection(
     synced at once, and a deactivated connection stops blocking times."""
     if changes.get("url") is not None:
         await check_to_save(normalise(changes["url"]), allow_private=allow_private)
+    await _check_write_calendar(changes.get("write_calendar"), allow_private)
     async with db.write() as session:
         row = await _load(session, business_id, staff_id, connection_id)
         for name, value in changes.items():
