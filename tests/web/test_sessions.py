@@ -58,9 +58,10 @@ async def test_a_session_of_a_revoked_token_is_refused(
     client, _ = await signed_in_client(web_client, staff.secret)
     assert await signed_in(client)
     await tokens.revoke_token(db, shop.business_id, staff.id)
-    after = await client.get("/admin")
+    assert not await signed_in(client)
+    after = await client.get("/admin/today")
     assert after.status_code == 303
-    assert after.headers["location"] == "/admin/sign-in"
+    assert after.headers["location"] == "/admin/sign-in?next=%2Fadmin%2Ftoday"
 
 
 async def test_sign_out_ends_the_session_everywhere(
@@ -78,8 +79,10 @@ async def test_sign_out_ends_the_session_everywhere(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as replay:
         replay.cookies.set("booking_session", cookie, path="/admin")
-        answer = await replay.get("/admin")
+        answer = await replay.get("/admin/today")
+        assert not await signed_in(replay)
     assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/admin/sign-in")
 
 
 async def test_a_one_time_link_signs_in_once(

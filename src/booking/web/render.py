@@ -3,8 +3,10 @@ from the registered pages, who is signed in, the current path)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from litestar import Request
@@ -69,10 +71,16 @@ def fragment(
     return Template(template_name=template, context={**frame, **context}, status_code=status_code)
 
 
+def local_time(instant: datetime, zone: ZoneInfo, layout: str = "%H:%M") -> str:
+    """An instant as the business's wall clock reads it (the `hm` filter)."""
+    return instant.astimezone(zone).strftime(layout)
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     environment: Environment = engine.engine
     environment.trim_blocks = True
     environment.lstrip_blocks = True
+    environment.filters["hm"] = local_time
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

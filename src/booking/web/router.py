@@ -29,18 +29,25 @@ from litestar.static_files import create_static_files_router
 from booking.api.plain_errors import NotFoundBy
 from booking.errors import NotFound
 from booking.models import MAX_ID
+from booking.web.appointments import AppointmentController
+from booking.web.book import TodayController, WeekController
 from booking.web.calls import CallPages
 from booking.web.csrf import AdminCsrf
 from booking.web.customers import CustomerPages
 from booking.web.errors import HTML_ERRORS
 from booking.web.messages import MessagePages
 from booking.web.nav import nav_of
+from booking.web.new_booking import NewBookingController
 from booking.web.render import STATIC, page
 from booking.web.session import PUBLIC, SessionController, require_session
 from booking.web.setup_pages import SETUP_PAGES
 
 # The pages with a place in the navigation bar, in any order (the bar sorts them).
 PAGES: list[type[Controller]] = [
+    TodayController,
+    WeekController,
+    NewBookingController,
+    AppointmentController,  # no entry in the bar: reached from Today and Week
     CallPages,
     MessagePages,
     CustomerPages,

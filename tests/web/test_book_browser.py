@@ -1,0 +1,105 @@
+"""The book in a real browser: today's timeline, a booking for a new customer, moving it,
+cancelling it; screenshots of each page (Chromium via Playwright)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.conftest import Site, screenshot, sign_in
+
+TODAY = "2026-11-30"  # the server's clock: Monday 30 November 2026, 08:00 in New York
+TUESDAY = "2026-12-01"
+
+
+@pytest.fixture(scope="module")
+def booked_today(site: Site) -> int:
+    """Ada's haircut with Sam at 10:00 today, booked through the API as a client would."""
+    answer = httpx.post(
+        site.url + "/api/appointments",
+        headers={"Authorization": f"Bearer {site.token}"},
+        json={
+            "customer_id": site.shop.ada,
+            "staff_id": site.shop.sam,
+            "service_id": site.shop.haircut,
+            "appointment_date": TODAY,
+            "appointment_time": "10:00",
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["id"])
+
+
+def test_signing_in_opens_todays_book(page: Any, site: Site, booked_today: int) -> None:
+    """After signing in the owner sees today's date, each staff member's lane with their
+    working hours, and Ada's 10:00 haircut on Sam's lane; clicking it shows its details."""
+    sign_in(page, site)
+    page.wait_for_url("**/admin/today")
+    assert page.get_by_role("heading", level=1).inner_text() == "Monday 30 November 2026"
+    sam = page.locator('.row[data-staff="Sam"]')
+    appointment = sam.locator(".appt")
+    assert appointment.count() == 1
+    assert "10:00" in appointment.inner_text()
+    assert "Ada" in appointment.inner_text()
+    assert sam.locator(".open").count() == 2  # 9-12 and 13-17: the lunch break stays shaded
+    screenshot(page, "today")
+    appointment.click()
+    detail = page.locator("#detail .appointment")
+    detail.wait_for()
+    assert "Haircut with Sam" in detail.inner_text()
+    assert "+12345678900" in detail.inner_text()
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "today-phone")
+
+
+def test_the_week_shows_seven_days(page: Any, site: Site, booked_today: int) -> None:
+    """The week runs Monday to Sunday with a timeline for each day; Sam has Saturday off by
+    his weekly hours, so his Saturday lane has no working hours."""
+    sign_in(page, site)
+    page.goto(site.url + "/admin/week")
+    sheets = page.locator("section.sheet")
+    assert sheets.count() == 7
+    assert "Monday 30 November" in sheets.nth(0).inner_text()
+    saturday = sheets.nth(5).locator('.row[data-staff="Sam"] .open')
+    assert saturday.count() == 0
+    screenshot(page, "week")
+
+
+def test_book_a_new_customer_then_move_and_cancel(page: Any, site: Site) -> None:
+    """New booking: Haircut with Sam on Tuesday shows his free times; 09:00 booked for a new
+    customer lands on the appointment's page; moving it to a free 11:00 and cancelling it
+    are each shown there."""
+    sign_in(page, site)
+    page.get_by_role("link", name="New booking").click()
+    page.get_by_label("Service").select_option(label="Haircut (30 min)")
+    page.get_by_label("Staff").select_option(label="Sam")
+    page.get_by_label("Day").fill(TUESDAY)
+    page.get_by_role("button", name="Show free times").click()
+    page.locator("#slots label.slot").first.wait_for()
+    screenshot(page, "new-booking")
+    page.locator("#slots label.slot", has_text="09:00 · Sam").click()
+    page.get_by_label("A new customer").check()
+    page.get_by_label("New customer's name").fill("Grace Hopper")
+    page.get_by_label("Phone", exact=True).fill("(212) 555-0142")
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.wait_for_url(re.compile(r".*/admin/appointments/\d+\?done=booked"))
+    card = page.locator(".appointment")
+    assert "Booked." in card.inner_text()
+    assert "Grace Hopper" in card.inner_text()
+    assert "Tuesday 1 December 2026, 09:00" in card.inner_text()
+    screenshot(page, "appointment")
+
+    page.get_by_role("button", name="Show free times").click()
+    page.locator(".free-times button.slot").first.wait_for()
+    page.locator(".free-times button.slot", has_text="11:00 · Sam").click()
+    page.wait_for_url("**?done=moved")
+    assert "Tuesday 1 December 2026, 11:00" in page.locator(".appointment").inner_text()
+
+    page.get_by_text("Cancel this appointment…").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    page.wait_for_url("**?done=cancelled")
+    assert page.locator(".status").inner_text() == "cancelled"
+    screenshot(page, "appointment-cancelled")

@@ -1,0 +1,198 @@
+"""The book's pages over plain HTTP: ids of another business are not found, a taken time
+offers the nearest free ones, errors sit beside their fields, and staff sessions see the same
+book (the pages call the API's service functions)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from booking.db import Database
+from booking.models import AppointmentStatus
+from booking.services import appointments
+from booking.services.appointment_queries import list_appointments
+from booking.services.appointments import BookingRequest, book
+from tests.conftest import NOW
+from tests.factories import Shop, make_shop
+from tests.web.conftest import csrf_of, signed_in_client
+
+TUESDAY = "2026-12-01"
+
+
+async def _book_ada(db: Database, shop: Shop, at: str = "10:00") -> int:
+    hours, minutes = (int(p) for p in at.split(":"))
+    from datetime import date, time
+
+    booked = await book(
+        db,
+        BookingRequest(shop.business_id, shop.ada, date(2026, 12, 1), time(hours, minutes),
+                       shop.sam, shop.haircut),
+        now=NOW,
+    )  # fmt: skip
+    return booked.id
+
+
+async def test_another_business_appointment_is_not_found(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Signed in to one business, the page, move, cancel and status of another business's
+    appointment all answer 404, and the appointment is left as it was."""
+    other = await make_shop(db, name="Other Salon", number="+12125550111")
+    theirs = await _book_ada(db, other)
+    client, csrf = await signed_in_client(web_client, shop.token)
+    assert (await client.get(f"/admin/appointments/{theirs}")).status_code == 404
+    assert (await client.get(f"/admin/appointments/{theirs}/free?appointment_date={TUESDAY}")
+            ).status_code == 404  # fmt: skip
+    moved = await client.post(
+        f"/admin/appointments/{theirs}/move",
+        data={"_csrf_token": csrf, "appointment_date": TUESDAY, "appointment_time": "11:00"},
+    )
+    assert moved.status_code == 404
+    cancelled = await client.post(
+        f"/admin/appointments/{theirs}/cancel", data={"_csrf_token": csrf}
+    )
+    assert cancelled.status_code == 404
+    assert "Not found" in cancelled.text
+    still = await appointments.get_appointment(db, other.business_id, theirs)
+    assert still.status == AppointmentStatus.BOOKED
+    assert still.local_time.isoformat() == "10:00:00"
+
+
+async def test_a_taken_time_offers_the_nearest_free_ones(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Booking Sam at 10:00 on a page opened before someone else took it: 409, the reason
+    next to the times, and the nearest free times around 10:00 offered instead; nothing
+    booked twice."""
+    await _book_ada(db, shop, "10:00")
+    client, csrf = await signed_in_client(web_client, shop.token)
+    answer = await client.post(
+        "/admin/book",
+        data={
+            "_csrf_token": csrf,
+            "service_id": str(shop.haircut),
+            "staff_id": str(shop.sam),
+            "appointment_date": TUESDAY,
+            "slot": f"10:00|{shop.sam}",
+            "customer_id": str(shop.ada),
+        },
+    )
+    assert answer.status_code == 409
+    assert 'id="e-appointment_time"' in answer.text
+    assert "no longer free" in answer.text
+    offered = re.findall(r'name="slot" value="(\d\d:\d\d)\|', answer.text)
+    # a haircut blocks 30 + 10 minutes: 09:15 is the last start before 10:00, 10:45 the first after
+    assert offered == ["09:00", "09:15", "10:45", "11:00", "11:15", "11:30"]
+    listed = await list_appointments(db, shop.business_id, start_date=None)
+    assert len(listed.items) == 1
+
+
+async def test_errors_are_shown_next_to_their_fields(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A booking form with no service, no time and a new customer without a phone comes back
+    422 with each message beside its field, and what was typed kept."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    answer = await client.post(
+        "/admin/book",
+        data={
+            "_csrf_token": csrf,
+            "appointment_date": TUESDAY,
+            "customer_id": "new",
+            "name": "Grace Hopper",
+        },
+    )
+    assert answer.status_code == 422
+    for field in ("service_id", "appointment_time", "phone"):
+        assert f'id="e-{field}"' in answer.text
+    assert 'id="e-name"' not in answer.text
+    assert 'value="Grace Hopper"' in answer.text
+    bad_phone = await client.post(
+        "/admin/book",
+        data={
+            "_csrf_token": csrf,
+            "service_id": str(shop.haircut),
+            "appointment_date": TUESDAY,
+            "slot": f"09:00|{shop.sam}",
+            "customer_id": "new",
+            "name": "Grace Hopper",
+            "phone": "12",
+        },
+    )
+    assert bad_phone.status_code == 422
+    assert 'id="e-phone"' in bad_phone.text
+
+
+async def test_a_move_to_a_taken_time_is_refused_and_leaves_it(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Moving an appointment onto another booking answers 409 with nearest free times and
+    leaves both appointments where they were; a free time moves it."""
+    first = await _book_ada(db, shop, "10:00")
+    second = await _book_ada(db, shop, "11:00")
+    client, csrf = await signed_in_client(web_client, shop.token)
+    refused = await client.post(
+        f"/admin/appointments/{second}/move",
+        data={"_csrf_token": csrf, "appointment_date": TUESDAY, "appointment_time": "10:15"},
+    )
+    assert refused.status_code == 409
+    assert "Nearest free times" in refused.text
+    kept = await appointments.get_appointment(db, shop.business_id, second)
+    assert kept.local_time.isoformat() == "11:00:00"
+    moved = await client.post(
+        f"/admin/appointments/{second}/move",
+        data={"_csrf_token": csrf, "appointment_date": TUESDAY, "appointment_time": "14:00"},
+    )
+    assert moved.status_code == 303
+    assert (await appointments.get_appointment(db, shop.business_id, second)).local_time.hour == 14
+    assert (await appointments.get_appointment(db, shop.business_id, first)).local_time.hour == 10
+
+
+async def test_marking_follows_the_state_machine(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """An appointment that has not started cannot be marked completed (409, said on the
+    error page); the status field accepts only completed or no_show."""
+    booked = await _book_ada(db, shop)
+    client, csrf = await signed_in_client(web_client, shop.token)
+    early = await client.post(
+        f"/admin/appointments/{booked}/status", data={"_csrf_token": csrf, "status": "completed"}
+    )
+    assert early.status_code == 409
+    assert "only once it has started" in early.text
+    odd = await client.post(
+        f"/admin/appointments/{booked}/status", data={"_csrf_token": csrf, "status": "booked"}
+    )
+    assert odd.status_code == 422
+
+
+async def test_today_and_week_render_the_book(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Today (the business's date by the app's clock) and a chosen day and week show the
+    appointments booked for them; a malformed day is a 422 naming it."""
+    await _book_ada(db, shop)
+    client, _ = await signed_in_client(web_client, shop.token)
+    today = await client.get("/admin/today")
+    assert today.status_code == 200
+    assert "Monday 30 November 2026" in today.text
+    tuesday = await client.get(f"/admin/today?day={TUESDAY}")
+    assert "10:00–10:30" in tuesday.text
+    week = await client.get("/admin/week?day=2026-12-03")
+    assert week.text.count('class="sheet"') == 7
+    assert "Ada" in week.text
+    bad = await client.get("/admin/today?day=someday")
+    assert bad.status_code == 422
+    assert "day" in bad.text
+
+
+async def test_signed_in_pages_carry_the_csrf_token_for_htmx(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Every page sends htmx's requests with the CSRF header (hx-headers on the body)."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    body = (await client.get("/admin/today")).text
+    header = re.search(r"hx-headers='\{\"x-csrftoken\": \"([0-9a-f]+)\"\}'", body)
+    assert header
+    assert header.group(1) == csrf_of(body)
