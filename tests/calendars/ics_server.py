@@ -36,6 +36,7 @@ class IcsServer:
     etag: str | None = None  # None: derived from the body
     requests: int = 0
     conditional_requests: int = 0
+    received_at: list[float] = field(default_factory=list)  # time.monotonic() of each GET
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def current_etag(self) -> str:
@@ -53,6 +54,7 @@ class IcsServer:
             def do_GET(self) -> None:
                 with feed._lock:
                     feed.requests += 1
+                    feed.received_at.append(time.monotonic())
                     if self.headers.get("If-None-Match"):
                         feed.conditional_requests += 1
                 if feed.delay_seconds:
