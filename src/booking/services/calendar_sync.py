@@ -194,10 +194,15 @@ async def sync_now(
     found = await calendar_connections.get_connection(db, business_id, staff_id, connection_id)
     if not found.active:
         raise InvalidInput("active", "this calendar connection is inactive; activate it first")
+    # A worker may be reading it this moment: wait for that read to end rather than refuse.
+    patience = settings.lease_seconds
     async with http_client() as client:
-        synced = await CalendarSync(db, client, settings, clock=clock).sync(
-            connection_id, due_only=False
-        )
+        syncer = CalendarSync(db, client, settings, clock=clock)
+        synced = await syncer.sync(connection_id, due_only=False)
+        while synced is None and patience > 0:
+            await asyncio.sleep(0.25)
+            patience -= 0.25
+            synced = await syncer.sync(connection_id, due_only=False)
     if synced is None:
         raise Conflict("this calendar is being synced right now; ask again in a minute")
     return await calendar_connections.get_connection(db, business_id, staff_id, connection_id)
