@@ -1,104 +1,38 @@
 """Bookings written back to a staff member's CalDAV calendar (a real Radicale) through the
-outbox: created, moved and deleted as the appointment is booked, moved and cancelled."""
+outbox: created, moved and deleted as the appointment is booked, moved and cancelled, by every
+path, and never for a change that rolled back."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from datetime import datetime, time, timedelta
 
 import httpx
 import pytest
-from icalendar import Calendar, Event
+from icalendar import Calendar
 from sqlalchemy import func, select
 
 from booking.api.app import create_app
 from booking.db import Database
-from booking.models import AppointmentStatus, Channel, DeliveryStatus, WebhookDelivery
+from booking.models import AppointmentStatus, DeliveryStatus, WebhookDelivery
 from booking.models.calendar import CalendarConnection, CalendarKind
-from booking.services import appointments, businesses, erasure, staff, webhook_sender
+from booking.services import (
+    appointments,
+    availability,
+    businesses,
+    erasure,
+    staff,
+    webhook_sender,
+)
 from booking.services.appointments import BookingRequest
 from booking.services.businesses import ZoneChange
+from booking.services.calendar_sync import CalendarSync, SyncSettings
 from booking.services.calendar_uid import booking_uid
 from booking.services.stranding import OnStranded
 from tests.calendars.radicale_server import RadicaleServer
+from tests.calendars.writes import DAY, book, calendar_deliveries, connect, events, send
 from tests.conftest import NOW
 from tests.factories import Shop
-
-DAY = date(2026, 12, 1)  # a Tuesday: Sam and Alex both work
-
-
-async def connect(
-    db: Database,
-    shop: Shop,
-    staff_id: int,
-    calendar: str,
-    *,
-    password: str | None = None,
-    username: str = "staff",
-) -> int:
-    """A CalDAV connection of a staff member that writes bookings to `calendar`."""
-    async with db.write() as session:
-        row = CalendarConnection(
-            business_id=shop.business_id,
-            staff_id=staff_id,
-            kind=CalendarKind.CALDAV,
-            name="phone",
-            url=calendar.rsplit("/", 3)[0] + "/",
-            username=username,
-            password=password or "app-password-7f3k",
-            read_calendars=[],
-            write_calendar=calendar,
-            sync_state={},
-        )
-        session.add(row)
-        await session.flush()
-        return row.id
-
-
-async def send(db: Database, at: datetime = NOW, *, allow_private: bool = True) -> int:
-    """Run the outbox once at `at`, as `booking serve` does, its receivers on loopback."""
-    async with httpx.AsyncClient() as http:
-        return await webhook_sender.deliver_due(
-            db, http, clock=lambda: at, allow_private=allow_private
-        )
-
-
-def events(radicale: RadicaleServer, calendar: str) -> dict[str, Event]:
-    """The events in a calendar by UID."""
-    found = {}
-    for text in radicale.events(calendar):
-        event = Event.from_ical(text)
-        found[str(event["UID"])] = event
-    return found
-
-
-async def book(db: Database, shop: Shop, at: time = time(10), staff_id: int | None = None) -> int:
-    booked = await appointments.book(
-        db,
-        BookingRequest(
-            shop.business_id,
-            shop.ada,
-            DAY,
-            at,
-            staff_id=staff_id or shop.sam,
-            service_id=shop.haircut,
-            notes="door code 4411",
-        ),
-        now=NOW,
-    )
-    return booked.id
-
-
-async def calendar_deliveries(db: Database) -> list[WebhookDelivery]:
-    async with db.read() as session:
-        return list(
-            await session.scalars(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.channel == Channel.CALENDAR)
-                .order_by(WebhookDelivery.id)
-            )
-        )
 
 
 async def test_a_booking_is_created_moved_and_deleted_in_the_staff_calendar(
@@ -247,81 +181,6 @@ async def test_a_late_delivery_writes_the_appointment_as_it_is_now(
     assert events(radicale, calendar) == {}
 
 
-async def test_a_calendar_server_that_is_down_gets_the_event_once_back(
-    db: Database, shop: Shop, tmp_path: Path
-) -> None:
-    """While Radicale is down the write is recorded as failed and retried; once it is back
-    at its address, the retry puts the event there."""
-    folder = tmp_path / "radicale"
-    with RadicaleServer.start(folder) as server:
-        calendar = server.make_calendar("bookings")
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
-    await connect(db, shop, shop.sam, calendar)
-    appointment_id = await book(db, shop)
-    assert await send(db) == 1
-    [delivery] = await calendar_deliveries(db)
-    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
-    assert delivery.next_attempt_at > NOW
-    assert await send(db) == 0  # backing off
-    with RadicaleServer.start(folder, port=port) as server:
-        assert await send(db, NOW + timedelta(minutes=5)) == 1
-        assert list(events(server, calendar)) == [booking_uid(appointment_id)]
-    [delivery] = await calendar_deliveries(db)
-    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 2
-
-
-async def test_a_wrong_password_fails_the_write_at_once_with_a_clear_error(
-    db: Database, shop: Shop, radicale: RadicaleServer
-) -> None:
-    """401 from the calendar server is not retried: the delivery fails, saying why."""
-    calendar = radicale.make_calendar("bookings")
-    await connect(db, shop, shop.sam, calendar, password="not-the-password")
-    await book(db, shop)
-    await send(db)
-    [delivery] = await calendar_deliveries(db)
-    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 1
-    errors = await attempt_errors(db)
-    assert errors == ["the calendar server refused the user name or password (401)"]
-
-
-async def test_a_calendar_that_does_not_exist_fails_the_write_at_once(
-    db: Database, shop: Shop, radicale: RadicaleServer
-) -> None:
-    """A PUT into a calendar that is not there (Radicale answers 409, as WebDAV says for a
-    missing collection) is not retried, and the error says the calendar may not exist."""
-    radicale.make_calendar("bookings")
-    await connect(db, shop, shop.sam, f"{radicale.url}staff/nowhere/")
-    await book(db, shop)
-    await send(db)
-    [delivery] = await calendar_deliveries(db)
-    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 1
-    [error] = await attempt_errors(db)
-    assert error is not None and "(409)" in error and "does not exist" in error
-
-
-async def attempt_errors(db: Database) -> list[str | None]:
-    from booking.models import WebhookAttempt
-
-    async with db.read() as session:
-        return list(await session.scalars(select(WebhookAttempt.error)))
-
-
-async def test_a_calendar_on_a_private_address_is_not_written_without_the_setting(
-    db: Database, shop: Shop, radicale: RadicaleServer
-) -> None:
-    """With OUTBOUND_ALLOW_PRIVATE off, a calendar on loopback is refused before connecting:
-    the write fails with the reason and nothing reaches the server."""
-    calendar = radicale.make_calendar("bookings")
-    await connect(db, shop, shop.sam, calendar)
-    await book(db, shop)
-    await send(db, allow_private=False)
-    [delivery] = await calendar_deliveries(db)
-    assert delivery.status == DeliveryStatus.FAILED
-    [error] = await attempt_errors(db)
-    assert error is not None and "127.0.0.1 is a loopback address" in error
-    assert events(radicale, calendar) == {}
-
-
 async def test_every_path_that_cancels_deletes_the_event(
     db: Database, shop: Shop, radicale: RadicaleServer
 ) -> None:
@@ -419,3 +278,39 @@ async def test_a_booking_made_through_the_api_appears_in_the_calendar(
     assert str(event["SUMMARY"]) == "Ada: Appointment"
     assert (event.decoded("DTSTART").hour, event.decoded("DTSTART").minute) == (16, 15)
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
+
+
+async def test_events_written_for_bookings_are_not_read_back_as_busy_time(
+    db: Database, shop: Shop, radicale: RadicaleServer
+) -> None:
+    """A calendar both read and written: syncing it counts the staff member's own event as
+    busy but not the event written for a booking, so a cancelled booking's time is offered
+    again even while its event is still waiting to be deleted."""
+    calendar = radicale.make_calendar("bookings")
+    connection_id = await connect(db, shop, shop.sam, calendar)
+    appointment_id = await book(db, shop, time(10))
+    await send(db)
+    radicale.put_event(
+        calendar,
+        "dentist",
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:dentist@example.com\r\nDTSTAMP:20261130T000000Z\r\n"
+        "DTSTART:20261201T190000Z\r\nDTEND:20261201T200000Z\r\nSUMMARY:Dentist\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    await appointments.cancel(db, shop.business_id, appointment_id, now=NOW)
+    assert len(events(radicale, calendar)) == 2  # the cancellation's delete not sent yet
+    async with httpx.AsyncClient() as http:
+        sync = CalendarSync(
+            db, http, SyncSettings(timeout_seconds=10, allow_private=True), clock=lambda: NOW
+        )
+        assert await sync.sync(connection_id, due_only=False) is True
+    async with db.read() as session:
+        connection = await session.get(CalendarConnection, connection_id)
+        assert connection is not None and connection.busy_seen == 1
+    slots = await availability.find_slots(
+        db, shop.business_id, start_date=DAY, staff_id=shop.sam, service_id=shop.trim, now=NOW
+    )
+    offered = {s.local_time.strftime("%H:%M") for s in slots}
+    assert "10:00" in offered  # the cancelled booking's event blocks nothing
+    assert "14:00" not in offered and "14:45" not in offered  # the dentist, 14:00-15:00
