@@ -15,6 +15,7 @@ from benchmarks import (
     availability,
     bookings,
     bridge,
+    calendar_busy,
     calls,
     heavy_query,
     startup,
@@ -32,6 +33,7 @@ CASES: dict[int, tuple[str, Callable[[bool], Any]]] = {
     6: ("start-up and memory", startup.main),
     7: ("voice calls per process, audio both ways", voice_load.main),
     8: ("the heaviest availability query beside 50 calls' tools", heavy_query.main),
+    9: ("availability with the staff's own calendars", calendar_busy.main),
 }
 
 
