@@ -32,7 +32,7 @@ def test_a_lunch_break_changes_the_free_times(page: Any, site: Site) -> None:
     sign_in(page, site)
     page.goto(site.url + "/admin/setup/staff")
     page.get_by_role("link", name="Alex").click()
-    page.get_by_role("heading", name="Alex").wait_for()
+    page.get_by_role("heading", name="Alex", exact=True).wait_for()
     _set_wednesday(page, [("10:00", "18:00")])
     page.get_by_label("Day", exact=True).fill(WEDNESDAY)
     page.get_by_role("button", name="Show").click()

@@ -7,6 +7,7 @@ from litestar import Controller
 from booking.web.setup import SetupPages
 from booking.web.setup_access import TokenSetup, WebhookSetup
 from booking.web.setup_business import BusinessSetup
+from booking.web.setup_calendars import CalendarSetup
 from booking.web.setup_closures import ClosureSetup
 from booking.web.setup_hours import HoursSetup
 from booking.web.setup_services import ServiceSetup
@@ -17,6 +18,7 @@ SETUP_PAGES: list[type[Controller]] = [
     BusinessSetup,
     StaffSetup,
     HoursSetup,
+    CalendarSetup,
     ServiceSetup,
     ClosureSetup,
     TokenSetup,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -14,17 +15,23 @@ from litestar.response import Redirect, Template
 from booking.api.admin_schemas import StaffIn, StaffUpdate
 from booking.api.calendar_feed import feed_url
 from booking.api.state import database, now
+from booking.db import Database
 from booking.errors import BookingError
-from booking.services import availability, staff
+from booking.services import availability, calendar_connections, staff
 from booking.services.businesses import get_business
 from booking.services.staff import StaffInfo
 from booking.services.stranding import StrandedAppointment, WouldStrand
 from booking.web.forms import FieldErrors, errors_of, parse, read_form_lists
 from booking.web.hours_form import Rows, intervals_text, override_rows, week_rows
-from booking.web.listing import optional_date
+from booking.web.listing import optional_date, when
 from booking.web.render import page
-from booking.web.session import current_business
+from booking.web.session import current_business, signed_in
 from booking.web.stranding import on_affected_of
+
+CALENDAR_KINDS = [
+    ("ics", "ICS address (the secret iCal link of Google, Apple or Outlook)"),
+    ("caldav", "CalDAV account (server URL, user name, app password)"),
+]
 
 
 def member_path(staff_id: int) -> str:
@@ -160,6 +167,7 @@ async def member_page(
     details: dict[str, Any] | None = None,
     hours: dict[str, Any] | None = None,
     override: dict[str, Any] | None = None,
+    calendars: dict[str, Any] | None = None,
 ) -> Template:
     """The member's page; a form that was refused comes back with what was typed, its errors
     and the appointments it would strand, the other forms as stored."""
@@ -169,6 +177,7 @@ async def member_page(
     today = now(request).astimezone(business.zone).date()
     key = await staff.calendar_key_of(db, owner, staff_id)
     stored_rows: list[Rows] = week_rows(member.weekly_hours)
+    owner_sees = signed_in(request).is_owner
     return page(
         request, "setup_member.html", status_code=status_code, title=f"Setup: {member.name}",
         member=member,
@@ -188,4 +197,21 @@ async def member_page(
         hours=hours or {"rows": stored_rows, "errors": {}, "affected": []},
         override=override or {"rows": override_rows(), "values": {}, "errors": {},
                               "affected": []},
+        calendars={
+            "rows": await _calendar_rows(db, owner, staff_id, business.zone)
+            if owner_sees else [],
+            "kinds": CALENDAR_KINDS, "values": {"kind": "ics"}, "errors": {},
+            **(calendars or {}),
+        },
     )  # fmt: skip
+
+
+async def _calendar_rows(
+    db: Database, owner: int, staff_id: int, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The member's calendar connections with their last sync and error (owner only)."""
+    found = await calendar_connections.list_connections(db, owner, staff_id)
+    return [
+        {"c": c, "synced": when(c.last_synced_at, zone), "tried": when(c.last_attempt_at, zone)}
+        for c in found
+    ]
