@@ -28,8 +28,8 @@ run: install
 	@$(BIN)/booking migrate
 	@echo "make: creating the demo business unless the database has one"
 	@$(BIN)/booking seed-demo
-	@echo "make: starting the server: it logs \"serving\" and its address once it listens;"
-	@echo "make: sign in with the admin token printed above (header Authorization: Bearer bk_...)"
+	@echo "make: starting the server: it logs \"serving\", its address and the web page's (/admin);"
+	@echo "make: sign in there with the admin token printed above (the API: Authorization: Bearer bk_...)"
 	@$(BIN)/booking serve
 
 test: install

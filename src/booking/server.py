@@ -194,6 +194,20 @@ async def _log_serving_once_listening(
     )
 
 
+async def _sweep_admin_sessions_hourly(db: Database) -> None:
+    """Expired web sessions and spent sign-in links are deleted (they are refused anyway;
+    this keeps their table small)."""
+    from booking.models import utcnow
+    from booking.services.admin_sessions import sweep
+
+    while True:
+        try:
+            await sweep(db, utcnow())
+        except Exception:
+            log.warning("sweeping expired web sessions failed; will retry")
+        await asyncio.sleep(3600)
+
+
 async def _purge_transcripts_daily(db: Database, retention_days: int) -> None:
     """Transcripts older than the retention are blanked at start-up and once a day."""
     while True:
@@ -262,6 +276,7 @@ async def _housekeeping(db: Database, settings: Settings, http_listening: asynci
         tasks.create_task(
             _purge_transcripts_daily(db, settings.transcript_retention_days), name="purge"
         )
+        tasks.create_task(_sweep_admin_sessions_hourly(db), name="sessions")
         tasks.create_task(_deliver_forever(db, email, settings), name="outbox")
         tasks.create_task(sync_forever(db, SyncSettings.of(settings)), name="calendars")
 

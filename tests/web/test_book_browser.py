@@ -3,49 +3,74 @@ cancelling it; screenshots of each page (Chromium via Playwright)."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.web.conftest import Site, screenshot, sign_in
+from tests.web.conftest import ROOT, Site, screenshot, sign_in
+
+DOCS = ROOT / "docs" / "screenshots"
 
 TODAY = "2026-11-30"  # the server's clock: Monday 30 November 2026, 08:00 in New York
 TUESDAY = "2026-12-01"
 
 
-@pytest.fixture(scope="module")
-def booked_today(site: Site) -> int:
-    """Ada's haircut with Sam at 10:00 today, booked through the API as a client would."""
+def _api(site: Site, path: str, body: dict[str, object]) -> dict[str, object]:
     answer = httpx.post(
-        site.url + "/api/appointments",
-        headers={"Authorization": f"Bearer {site.token}"},
-        json={
-            "customer_id": site.shop.ada,
-            "staff_id": site.shop.sam,
-            "service_id": site.shop.haircut,
-            "appointment_date": TODAY,
-            "appointment_time": "10:00",
-        },
+        site.url + path, headers={"Authorization": f"Bearer {site.token}"}, json=body
     )
     assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
+    found: dict[str, object] = answer.json()
+    return found
+
+
+@pytest.fixture(scope="module")
+def booked_today(site: Site) -> int:
+    """Today's book, made through the API as a client would: Ada's haircut with Sam at 10:00
+    (returned), Linus's beard trim at 11:15 and Margaret's colour at 14:00."""
+    shop = site.shop
+    linus = _api(site, "/api/customers", {"name": "Linus", "phone": "+12125550150"})["id"]
+    margaret = _api(site, "/api/customers", {"name": "Margaret", "phone": "+12125550151"})["id"]
+    booked = [
+        _api(
+            site,
+            "/api/appointments",
+            {
+                "customer_id": customer,
+                "staff_id": shop.sam,
+                "service_id": service,
+                "appointment_date": TODAY,
+                "appointment_time": at,
+            },
+        )
+        for customer, service, at in (
+            (shop.ada, shop.haircut, "10:00"),
+            (linus, shop.trim, "11:15"),
+            (margaret, shop.haircut, "14:00"),
+        )
+    ]
+    return int(str(booked[0]["id"]))
 
 
 def test_signing_in_opens_todays_book(page: Any, site: Site, booked_today: int) -> None:
     """After signing in the owner sees today's date, each staff member's lane with their
-    working hours, and Ada's 10:00 haircut on Sam's lane; clicking it shows its details."""
+    working hours, and today's three appointments on Sam's lane, Ada's 10:00 haircut first;
+    clicking it shows its details."""
     sign_in(page, site)
     page.wait_for_url("**/admin/today")
     assert page.get_by_role("heading", level=1).inner_text() == "Monday 30 November 2026"
     sam = page.locator('.row[data-staff="Sam"]')
-    appointment = sam.locator(".appt")
-    assert appointment.count() == 1
+    assert sam.locator(".appt").count() == 3
+    appointment = sam.locator(".appt").first
     assert "10:00" in appointment.inner_text()
     assert "Ada" in appointment.inner_text()
     assert sam.locator(".open").count() == 2  # 9-12 and 13-17: the lunch break stays shaded
     screenshot(page, "today")
+    if os.environ.get("BOOKING_DOCS_SCREENSHOTS"):  # refreshes the README's picture
+        page.screenshot(path=str(DOCS / "today.png"))
     appointment.click()
     detail = page.locator("#detail .appointment")
     detail.wait_for()

@@ -196,3 +196,17 @@ async def test_signed_in_pages_carry_the_csrf_token_for_htmx(
     header = re.search(r"hx-headers='\{\"x-csrftoken\": \"([0-9a-f]+)\"\}'", body)
     assert header
     assert header.group(1) == csrf_of(body)
+
+
+async def test_the_vendored_script_and_its_licence_are_served(
+    web_client: httpx.AsyncClient,
+) -> None:
+    """htmx and its licence come from the package itself (no network, no build step), to
+    anyone, signed in or not: the sign-in page needs them."""
+    script = await web_client.get("/admin/static/vendor/htmx.min.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert b"htmx" in script.content[:2000]
+    licence = await web_client.get("/admin/static/vendor/htmx.LICENSE")
+    assert licence.status_code == 200
+    assert "Zero-Clause BSD" in licence.text

@@ -209,3 +209,20 @@ async def test_an_unknown_page_answers_the_html_error_page(
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "Not found" in answer.text
+
+
+async def test_the_sweep_deletes_only_ended_sessions_and_spent_links(
+    db: Database, shop: Shop
+) -> None:
+    """The hourly sweep removes sessions past their idle or absolute expiry and links that
+    are used or expired; a live session and an unused link stay and still work."""
+    old = await admin_sessions.open_with_token(db, shop.token, NOW - admin_sessions.LIFETIME)
+    live = await admin_sessions.open_with_token(db, shop.token, NOW)
+    spent = await admin_sessions.create_link(db, shop.business_id, NOW)
+    assert await admin_sessions.open_with_link(db, spent, NOW)
+    unused = await admin_sessions.create_link(db, shop.business_id, NOW)
+    assert old is not None and live is not None
+    # the old session and the used link; the session the link opened is live
+    assert await admin_sessions.sweep(db, NOW + timedelta(minutes=1)) == 2
+    assert await admin_sessions.identify(db, live.secret, NOW + timedelta(minutes=1))
+    assert await admin_sessions.open_with_link(db, unused, NOW + timedelta(minutes=1))
