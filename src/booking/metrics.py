@@ -27,6 +27,11 @@ LINE_REFUSALS = Counter(
     "Calls and phone bookings the public line refused (caps, repeat calls, blocked numbers)",
     ["reason"],
 )
+CALENDAR_WRITES = Counter(
+    "booking_calendar_writes_total",
+    "Appointments written to staff calendars, by outcome (written, retried, failed)",
+    ["outcome"],
+)
 CALENDAR_SYNCS = Counter(
     "booking_calendar_syncs_total",
     "Staff calendar syncs by kind (ics, caldav) and outcome (changed, unchanged, failed)",

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import time, timedelta
 from pathlib import Path
 
+import httpx
 from aiohttp import web
 from icalendar import Calendar
 
+from booking.api.app import create_app
 from booking.db import Database
 from booking.models import DeliveryStatus
 from booking.services import appointments
@@ -139,3 +141,35 @@ async def test_a_change_made_while_the_event_was_written_is_written_too(
     [event] = Calendar.from_ical(body).walk("VEVENT")
     assert event.decoded("DTSTART").hour == 15
     assert {d.status for d in await calendar_deliveries(db)} == {DeliveryStatus.DELIVERED}
+
+
+async def test_the_owner_sees_each_write_and_why_it_failed(
+    db: Database, shop: Shop, radicale: RadicaleServer
+) -> None:
+    """GET .../calendars/{id}/writes lists the connection's writes, newest first, each with
+    its attempts and the reason one failed; another connection's id answers 404, and the
+    password appears nowhere in the answer."""
+    calendar = radicale.make_calendar("bookings")
+    connection_id = await connect(db, shop, shop.sam, calendar, password="not-the-password")
+    appointment_id = await book(db, shop)
+    await appointments.cancel(db, shop.business_id, appointment_id, now=NOW)
+    await send(db)
+    app = create_app(db, clock=lambda: NOW)
+    auth = {"Authorization": f"Bearer {shop.token}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        answer = await client.get(
+            f"/api/staff/{shop.sam}/calendars/{connection_id}/writes", headers=auth
+        )
+        other = await client.get(
+            f"/api/staff/{shop.alex}/calendars/{connection_id}/writes", headers=auth
+        )
+    assert answer.status_code == 200, answer.text
+    writes = answer.json()
+    assert [w["event"] for w in writes] == ["appointment.cancelled", "appointment.booked"]
+    assert {w["status"] for w in writes} == {"failed"}
+    assert writes[0]["history"][0]["status_code"] == 401
+    assert "refused the user name or password" in writes[0]["history"][0]["error"]
+    assert "not-the-password" not in answer.text
+    assert other.status_code == 404

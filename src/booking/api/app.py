@@ -23,6 +23,7 @@ from booking.api.availability import AvailabilityController
 from booking.api.block_list import BlockListController
 from booking.api.business import BusinessController
 from booking.api.calendar_feed import CalendarFeedController, calendar_feed
+from booking.api.calendar_writes import CalendarWritesController
 from booking.api.calendars import CalendarController
 from booking.api.calls import CallController, MessageController
 from booking.api.catalogue import ServiceController
@@ -113,6 +114,7 @@ def create_app(
             KnowledgeController,
             StaffController,
             CalendarController,
+            CalendarWritesController,
             ServiceController,
             CustomerController,
             CustomerTextsController,

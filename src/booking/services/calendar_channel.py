@@ -16,7 +16,9 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from booking import metrics
 from booking.db import Database
+from booking.logging import get_logger
 from booking.services.calendar_writes import Login, NothingToWrite, Write, current_write
 from booking.services.delivery import Due, Outcome
 from booking.services.outbound_url import HostNotFound, UnsafeUrl, checked_target, pinned
@@ -24,6 +26,8 @@ from booking.services.webhook_channel import host_of
 
 if TYPE_CHECKING:
     import httpx  # imported when delivering: the API does not need it to start
+
+log = get_logger(__name__)
 
 _REFUSED = {
     401: "the calendar server refused the user name or password (401)",
@@ -47,6 +51,24 @@ class CalendarChannel:
         return host_of(str(json.loads(due.body).get("calendar") or ""))
 
     async def send(self, due: Due, deadline_seconds: float, attempted_at: datetime) -> Outcome:
+        outcome = await self._send(due, deadline_seconds, attempted_at)
+        if outcome.error is None:
+            metrics.CALENDAR_WRITES.labels(outcome="written").inc()
+        else:
+            kind = "failed" if outcome.final else "retried"
+            metrics.CALENDAR_WRITES.labels(outcome=kind).inc()
+            # Neither the calendar's address nor the login: the connection's id says which.
+            payload = json.loads(due.body)
+            log.warning(
+                "calendar write " + ("failed" if outcome.final else "not done; will retry"),
+                delivery=due.id,
+                connection=payload.get("connection_id"),
+                appointment=payload.get("appointment_id"),
+                error=outcome.error,
+            )
+        return outcome
+
+    async def _send(self, due: Due, deadline_seconds: float, attempted_at: datetime) -> Outcome:
         started = time.perf_counter()
         payload = json.loads(due.body)
         connection_id, appointment_id = payload["connection_id"], payload["appointment_id"]

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.db import Database
+from booking.errors import NotFound
 from booking.models import (
     Appointment,
     AppointmentStatus,
@@ -33,6 +35,8 @@ from booking.models import (
 from booking.models.calendar import CalendarConnection, CalendarKind
 from booking.services.calendar_uid import booking_uid
 from booking.services.ical_time import vtimezone, wall_time
+from booking.services.staff import load_staff
+from booking.services.webhooks import DeliveryInfo, with_attempts
 
 PRODID = "-//booking//staff calendar//EN"
 
@@ -241,3 +245,28 @@ def render_event(
     calendar.add_component(event)
     document: bytes = calendar.to_ical()
     return document
+
+
+async def list_writes(
+    db: Database, business_id: int, staff_id: int, connection_id: int, limit: int = 100
+) -> list[DeliveryInfo]:
+    """A connection's recent writes, newest first, each with every attempt: how the owner sees
+    that bookings reach the staff member's calendar (or why not)."""
+    async with db.read() as session:
+        row = await session.get(CalendarConnection, connection_id)
+        if row is None or row.business_id != business_id or row.staff_id != staff_id:
+            await load_staff(session, business_id, staff_id)  # an unknown staff member says so
+            raise NotFound("calendar connection", connection_id)
+        writes = list(
+            await session.scalars(
+                select(WebhookDelivery)
+                .where(
+                    WebhookDelivery.business_id == business_id,
+                    WebhookDelivery.channel == Channel.CALENDAR,
+                    WebhookDelivery.payload["connection_id"].as_integer() == connection_id,
+                )
+                .order_by(WebhookDelivery.id.desc())
+                .limit(limit)
+            )
+        )
+        return await with_attempts(session, writes)

@@ -138,34 +138,39 @@ async def list_deliveries(
                 .limit(limit)
             )
         )
-        attempts: dict[int, list[AttemptInfo]] = {row.id: [] for row in rows}
-        if rows:
-            for attempt in await session.scalars(
-                select(WebhookAttempt)
-                .where(WebhookAttempt.delivery_id.in_(attempts))
-                .order_by(WebhookAttempt.id)
-            ):
-                attempts[attempt.delivery_id].append(
-                    AttemptInfo(
-                        attempt.attempted_at,
-                        attempt.status_code,
-                        attempt.error,
-                        attempt.duration_ms,
-                    )
+        return await with_attempts(session, rows)
+
+
+async def with_attempts(session: AsyncSession, rows: list[WebhookDelivery]) -> list[DeliveryInfo]:
+    """The deliveries as shown through the API, each with its attempts in order."""
+    attempts: dict[int, list[AttemptInfo]] = {row.id: [] for row in rows}
+    if rows:
+        for attempt in await session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(attempts))
+            .order_by(WebhookAttempt.id)
+        ):
+            attempts[attempt.delivery_id].append(
+                AttemptInfo(
+                    attempt.attempted_at,
+                    attempt.status_code,
+                    attempt.error,
+                    attempt.duration_ms,
                 )
-        return [
-            DeliveryInfo(
-                r.id,
-                r.event,
-                r.status,
-                r.attempts,
-                r.next_attempt_at,
-                r.created_at,
-                r.delivered_at,
-                attempts[r.id],
             )
-            for r in rows
-        ]
+    return [
+        DeliveryInfo(
+            r.id,
+            r.event,
+            r.status,
+            r.attempts,
+            r.next_attempt_at,
+            r.created_at,
+            r.delivered_at,
+            attempts[r.id],
+        )
+        for r in rows
+    ]
 
 
 # Built once: every booking, move and cancellation runs it.
