@@ -17,6 +17,17 @@ def _free_times(page: Any) -> list[str]:
     return [] if free.count() == 0 else free.locator("li").all_inner_texts()
 
 
+def _offered_on_new_booking(page: Any, site: Site) -> set[str]:
+    """The times New booking offers for a beard trim (15 minutes) with Alex on Wednesday."""
+    shop = site.shop
+    page.goto(
+        f"{site.url}/admin/book?service_id={shop.trim}&staff_id={shop.alex}"
+        f"&appointment_date={WEDNESDAY}"
+    )
+    values = page.locator('input[name="slot"]').evaluate_all("radios => radios.map(r => r.value)")
+    return {value.partition("|")[0] for value in values}
+
+
 def _set_wednesday(page: Any, intervals: list[tuple[str, str]]) -> None:
     for row in range(2):
         opens, closes = intervals[row] if row < len(intervals) else ("", "")
@@ -27,8 +38,9 @@ def _set_wednesday(page: Any, intervals: list[tuple[str, str]]) -> None:
 
 
 def test_a_lunch_break_changes_the_free_times(page: Any, site: Site) -> None:
-    """Alex's Wednesday as one interval offers 13:00 and 13:15; typed as 10:00-13:00 and
-    14:00-18:00 it offers neither, nor anything until 14:00, and still 12:30 and 14:00."""
+    """Alex's Wednesday as one interval offers 13:00 and 13:15, on his page and on New
+    booking; typed as 10:00-13:00 and 14:00-18:00 neither page offers anything from 12:45
+    (12:30 and 14:00 still)."""
     sign_in(page, site)
     page.goto(site.url + "/admin/setup/staff")
     page.get_by_role("link", name="Alex").click()
@@ -39,12 +51,18 @@ def test_a_lunch_break_changes_the_free_times(page: Any, site: Site) -> None:
     page.wait_for_url(f"**day={WEDNESDAY}**")
     whole_day = _free_times(page)
     assert {"13:00", "13:15", "13:30"} <= set(whole_day)
+    assert {"12:45", "13:00", "13:15"} <= _offered_on_new_booking(page, site)
+    page.goto(f"{site.url}/admin/setup/staff/{site.shop.alex}")
     _set_wednesday(page, [("10:00", "13:00"), ("14:00", "18:00")])
     page.goto(f"{site.url}/admin/setup/staff/{site.shop.alex}?day={WEDNESDAY}#free")
     with_lunch = _free_times(page)
     assert "12:30" in with_lunch and "14:00" in with_lunch
     assert not {"12:45", "13:00", "13:15", "13:30", "13:45"} & set(with_lunch)
     screenshot(page, "setup-member")
+    offered = _offered_on_new_booking(page, site)
+    assert "12:30" in offered and "14:00" in offered
+    assert not {"13:00", "13:15", "13:30", "13:45"} & offered
+    screenshot(page, "new-booking-after-lunch-break")
 
 
 def test_every_setup_page_reads_on_a_laptop_and_a_phone(page: Any, site: Site) -> None:
