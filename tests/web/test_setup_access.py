@@ -58,7 +58,8 @@ async def test_an_owner_issues_a_token_whose_secret_is_shown_once_and_revokes_it
     web_client: httpx.AsyncClient, db: Database, shop: Shop
 ) -> None:
     """The new token's secret is on the answer that issued it, works, and is on no later
-    page; revoking it refuses it at once; the last owner token cannot be revoked."""
+    page; the list says which token issued it; revoking it refuses it at once; the last
+    owner token cannot be revoked."""
     client, csrf = await signed_in_client(web_client, shop.token)
     answer = await client.post(
         "/admin/setup/tokens", data={"_csrf_token": csrf, "name": "tablet", "role": "staff"}
@@ -71,6 +72,7 @@ async def test_an_owner_issues_a_token_whose_secret_is_shown_once_and_revokes_it
     later = await client.get("/admin/setup/tokens")
     assert secret.group(1) not in later.text and "tablet" in later.text
     [tablet] = [t for t in await tokens.list_tokens(db, shop.business_id) if t.name == "tablet"]
+    assert tablet.created_by is not None and tablet.created_by.name == "test"  # who issued it
     revoked = await client.post(
         f"/admin/setup/tokens/{tablet.id}/revoke", data={"_csrf_token": csrf}
     )

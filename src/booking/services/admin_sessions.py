@@ -40,6 +40,7 @@ class SignedIn:
     business_id: int
     business_name: str
     role: TokenRole
+    token_id: int | None = None  # the token it was opened with; None: a one-time link
 
     @property
     def is_owner(self) -> bool:
@@ -146,7 +147,7 @@ async def identify(db: Database, secret: str, now: datetime) -> SignedIn | None:
                 update(AdminSession).where(AdminSession.id == found.id).values(last_seen_at=now)
             )
     role = TokenRole(token_role) if token_role is not None else TokenRole(found.role)
-    return SignedIn(found.id, found.business_id, business_name, role)
+    return SignedIn(found.id, found.business_id, business_name, role, found.token_id)
 
 
 async def close(db: Database, secret: str) -> None:

@@ -20,7 +20,7 @@ from booking.services.webhooks import EVENTS
 from booking.web.forms import FieldErrors, errors_of, parse, read_form, read_form_lists
 from booking.web.listing import when
 from booking.web.render import page
-from booking.web.session import current_business, require_owner
+from booking.web.session import current_business, require_owner, signed_in
 
 ROLES = [(TokenRole.STAFF.value, "Staff (the front desk)"), (TokenRole.OWNER.value, "Owner")]
 
@@ -42,8 +42,9 @@ class TokenSetup(Controller):
             return await _tokens_page(request, form, errors, status_code=422)
         try:
             issued = await tokens.create_token(
-                database(request), current_business(request), body.name, body.role
-            )
+                database(request), current_business(request), body.name, body.role,
+                created_by=signed_in(request).token_id,
+            )  # fmt: skip
         except BookingError as exc:
             return await _tokens_page(request, form, errors_of(exc), status_code=422)
         return await _tokens_page(
