@@ -14,7 +14,8 @@ from booking.agent.bridge import ServiceBridge
 from booking.agent.call import CallRuntime
 from booking.agent.model import gemini_factory
 from booking.models import Appointment, AppointmentStatus
-from tests.agent.conftest import start_call, test_settings
+from tests.agent.conftest import start_call
+from tests.agent.conftest import test_settings as call_settings  # not collected as a test
 from tests.agent.promises import audit_promises
 from tests.agent.scripted import tool
 from tests.conftest import NOW
@@ -37,7 +38,7 @@ async def test_a_call_through_vertex_ai_books_a_row(db, shop, gemini_live, tmp_p
     key = tmp_path / "service-account.json"
     key.write_text("{}")  # the file must exist; the injected credentials stand in for it
     os.environ["SSL_CERT_FILE"] = gemini_live.ca_file
-    settings = test_settings(
+    settings = call_settings(
         google_genai_use_vertexai=True,
         google_cloud_project="harbour-dental",
         google_cloud_location="europe-west2",
