@@ -128,3 +128,39 @@ def test_book_a_new_customer_then_move_and_cancel(page: Any, site: Site) -> None
     page.wait_for_url("**?done=cancelled")
     assert page.locator(".status").inner_text() == "cancelled"
     screenshot(page, "appointment-cancelled")
+
+
+def test_the_book_works_from_the_keyboard(page: Any, site: Site, booked_today: int) -> None:
+    """An appointment on the timeline is a link: reached with Tab and opened with Enter, its
+    details load beside the book; the one-time-link page and the error page are screenshot."""
+    sign_in(page, site)
+    page.goto(site.url + "/admin/today")
+    first = page.locator(".appt").first
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if first.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached the first appointment")
+    page.keyboard.press("Enter")
+    page.locator("#detail .appointment").wait_for()
+    assert "Haircut with Sam" in page.locator("#detail").inner_text()
+    page.goto(site.url + "/admin/appointments/999999")
+    assert "Not found" in page.locator("main").inner_text()
+    screenshot(page, "error-page")
+    page.goto(site.url + "/admin/link/bkl_not-a-real-link")
+    screenshot(page, "sign-in-link")
+
+
+@pytest.mark.parametrize("path", ["/admin/today", "/admin/week", "/admin/book"])
+def test_pages_fit_a_phone(page: Any, site: Site, booked_today: int, path: str) -> None:
+    """At 375 px wide the page itself never scrolls sideways (a timeline scrolls inside its
+    own box), and the navigation stays on screen."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, site)
+    page.goto(site.url + path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    sign_out = page.get_by_role("button", name="Sign out").bounding_box()
+    assert sign_out is not None and sign_out["x"] + sign_out["width"] <= 375
+    screenshot(page, "phone" + path.replace("/admin", "").replace("/", "-"))

@@ -210,3 +210,52 @@ async def test_the_vendored_script_and_its_licence_are_served(
     licence = await web_client.get("/admin/static/vendor/htmx.LICENSE")
     assert licence.status_code == 200
     assert "Zero-Clause BSD" in licence.text
+
+
+async def test_a_double_submitted_booking_books_once(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """The booking form carries an idempotency key: sent twice (a double click, a resend),
+    it books once and both answers lead to the same appointment."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    form = (
+        await client.get(f"/admin/book?service_id={shop.haircut}&appointment_date={TUESDAY}")
+    ).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form)
+    assert key
+    data = {
+        "_csrf_token": csrf,
+        "idempotency_key": key.group(1),
+        "service_id": str(shop.haircut),
+        "appointment_date": TUESDAY,
+        "slot": f"09:00|{shop.sam}",
+        "customer_id": str(shop.ada),
+    }
+    first = await client.post("/admin/book", data=data)
+    second = await client.post("/admin/book", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    listed = await list_appointments(db, shop.business_id)
+    assert len(listed.items) == 1
+
+
+async def test_sign_in_returns_to_the_page_asked_for_and_nowhere_else(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A page opened without a session sends the browser to sign in and back to that page
+    afterwards; a `next` pointing at another site leads to /admin instead."""
+    asked = await web_client.get("/admin/week?day=2026-12-03")
+    assert asked.headers["location"] == "/admin/sign-in?next=%2Fadmin%2Fweek%3Fday%3D2026-12-03"
+    form = await web_client.get(asked.headers["location"])
+    csrf = csrf_of(form.text)
+    assert 'name="next" value="/admin/week?day=2026-12-03"' in form.text
+    back = await web_client.post(
+        "/admin/sign-in",
+        data={"_csrf_token": csrf, "token": shop.token, "next": "/admin/week?day=2026-12-03"},
+    )
+    assert back.headers["location"] == "/admin/week?day=2026-12-03"
+    for elsewhere in ("//evil.example/admin", "https://evil.example/admin", "/api/customers"):
+        away = await web_client.post(
+            "/admin/sign-in", data={"_csrf_token": csrf, "token": shop.token, "next": elsewhere}
+        )
+        assert away.headers["location"] == "/admin"
