@@ -4,7 +4,7 @@ and one cancelled, across the spring clock change, and what is offered because o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -157,3 +157,16 @@ async def test_a_wrong_password_is_recorded_without_secrets(
     row = await connection_row(db, connection.id)
     assert row.last_error == "the server refused the user name or password"
     assert row.failures == 1
+
+
+def test_every_request_the_library_makes_is_checked(radicale: RadicaleServer) -> None:
+    """Inside the worker thread, each request of the CalDAV library (not only the saved
+    address: redirects, the principal's and calendars' URLs) passes the outbound guard: with
+    private addresses not allowed, the loopback server is never asked."""
+    from booking.services import calendar_caldav
+    from booking.services.calendar_ics import FetchFailed
+
+    account = calendar_caldav.Account(radicale.url, radicale.username, radicale.password)
+    window = (SPRING, SPRING + timedelta(days=30))
+    with pytest.raises(FetchFailed, match=r"not allowed: 127\.0\.0\.1 is a loopback address"):
+        calendar_caldav._read_blocking(account, {}, window, 5.0, 10**6, allow_private=False)

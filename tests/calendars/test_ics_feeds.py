@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from booking.db import Database
-from booking.services import availability
+from booking.services import availability, calendar_store
 from booking.services.calendar_sync import CalendarSync, SyncSettings
 from tests.calendars.feeds import (
     GOOGLE_FEED,
@@ -160,7 +160,48 @@ async def test_a_due_sync_waits_for_its_interval(
     assert await syncer.run_due() == 1
     assert await syncer.run_due() == 0
     assert feed.requests == 1
-    later = CalendarSync(db, syncer._client, SETTINGS, clock=lambda: NOW + timedelta(minutes=5))
-    assert await later.run_due() == 1
+    async with httpx.AsyncClient() as client:
+        later = CalendarSync(db, client, SETTINGS, clock=lambda: NOW + timedelta(minutes=5))
+        assert await later.run_due() == 1
     assert feed.requests == 2
     assert (await connection_row(db, connection.id)).last_error is None
+
+
+async def test_a_dead_process_lease_runs_out(db: Database, shop: Shop, feed: IcsServer) -> None:
+    """A process that took a connection and died holds it only until its lease runs out;
+    another process then syncs it."""
+    connection = await connect(db, shop.business_id, shop.sam, kind="ics", url=feed.url)
+    taken = await calendar_store.take_lease(
+        db, connection.id, "dead-process", NOW, SETTINGS.lease_seconds, due_only=True
+    )
+    assert taken is not None
+    lease_ends = NOW + timedelta(seconds=SETTINGS.lease_seconds)
+    async with httpx.AsyncClient() as client:
+        before = CalendarSync(db, client, SETTINGS, clock=lambda: lease_ends - timedelta(seconds=1))
+        assert await before.run_due() == 0
+        after = CalendarSync(db, client, SETTINGS, clock=lambda: lease_ends)
+        assert await after.run_due() == 1
+    assert feed.requests == 1
+    row = await connection_row(db, connection.id)
+    assert row.last_synced_at == lease_ends and row.lease_owner is None
+
+
+async def test_an_unchanged_feed_is_read_afresh_as_the_horizon_moves_on(
+    db: Database, shop: Shop, feed: IcsServer, syncer: CalendarSync
+) -> None:
+    """A feed that answers 304 for days is still read whole once the horizon has moved a day
+    past what was expanded, so the weekly event appears in the newly bookable days."""
+    connection = await connect(db, shop.business_id, shop.sam, kind="ics", url=feed.url)
+    await syncer.sync(connection.id, due_only=False)
+    last_tuesday = max(start for _, start, _ in await stored_busy(db, connection.id))
+    feed.etag = feed.current_etag()
+    async with httpx.AsyncClient() as client:
+        hours = CalendarSync(db, client, SETTINGS, clock=lambda: NOW + timedelta(hours=20))
+        assert await hours.sync(connection.id, due_only=False) is True
+        assert feed.conditional_requests == 1  # a 304: nothing new
+        assert max(s for _, s, _ in await stored_busy(db, connection.id)) == last_tuesday
+        week = CalendarSync(db, client, SETTINGS, clock=lambda: NOW + timedelta(days=7))
+        assert await week.sync(connection.id, due_only=False) is True
+    assert feed.conditional_requests == 1  # asked whole, not conditionally
+    latest = max(start for _, start, _ in await stored_busy(db, connection.id))
+    assert latest == last_tuesday + timedelta(days=7)

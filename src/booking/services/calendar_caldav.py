@@ -18,6 +18,7 @@ from typing import Any
 from booking.errors import InvalidInput
 from booking.services.calendar_ics import FetchFailed
 from booking.services.calendar_urls import check_before_connecting
+from booking.services.outbound_url import checked_target
 
 _CTAG = "{http://calendarserver.org/ns/}getctag"
 _SYNC_TOKEN = "{DAV:}sync-token"
@@ -72,12 +73,31 @@ def _tag(calendar: Any) -> str | None:
     return None
 
 
+def _guard_every_request(client: Any, allow_private: bool) -> None:
+    """Check each request's address with the outbound guard, in this worker thread: the
+    library follows redirects and the principal's and calendars' URLs, which may name other
+    hosts than the one saved."""
+    from requests.adapters import HTTPAdapter
+
+    class Checked(HTTPAdapter):
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                asyncio.run(checked_target(str(request.url), allow_private=allow_private))
+            except InvalidInput as exc:
+                raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
+            return super().send(request, *args, **kwargs)
+
+    for scheme in ("http://", "https://"):
+        client.session.mount(scheme, Checked())
+
+
 def _read_blocking(
     account: Account,
     state: dict[str, Any],
     window: tuple[datetime, datetime],
     timeout: float,
     max_bytes: int,
+    allow_private: bool,
 ) -> Read:
     import caldav
 
@@ -87,6 +107,7 @@ def _read_blocking(
         password=account.password,
         timeout=max(1, round(timeout)),
     ) as client:
+        _guard_every_request(client, allow_private)
         principal = client.principal()  # type: ignore[no-untyped-call]
         calendars = _chosen(principal.calendars(), account.read_calendars)
         tags = {str(c.url): _tag(c) for c in calendars}
@@ -130,7 +151,7 @@ async def read(
     try:
         async with asyncio.timeout(timeout):
             return await asyncio.to_thread(
-                _read_blocking, account, state, window, timeout, max_bytes
+                _read_blocking, account, state, window, timeout, max_bytes, allow_private
             )
     except TimeoutError:
         raise FetchFailed(f"no complete answer within {timeout:g} seconds") from None

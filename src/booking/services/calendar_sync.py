@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from booking import metrics
@@ -38,6 +38,10 @@ LEASE_MARGIN_SECONDS = 60.0
 # Busy times are kept from a day back (a booking in progress can still be checked) to a day
 # past the horizon (a long event that starts there can reach into it).
 WINDOW_MARGIN = timedelta(days=1)
+# An unchanged calendar (304, same ctag) is not read again, but the horizon moves on: once the
+# busy times stored stop this far short of it, the calendar is read and expanded afresh, so a
+# repeating event keeps appearing at the far end of the horizon.
+REEXPAND_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,13 @@ class CalendarSync:
             return None
         try:
             return await self._sync(source)
-        except Exception:
-            # A bug or the database: the lease runs out and the connection is tried again.
-            log.warning("calendar sync failed unexpectedly", connection=source.id, exc_info=True)
+        except Exception as exc:
+            # The database away: the lease runs out and the connection is tried again then.
+            # Only the error's type is logged: messages of HTTP libraries carry the address,
+            # and a feed's address holds its secret.
+            log.warning(
+                "calendar sync failed unexpectedly", connection=source.id, error=type(exc).__name__
+            )
             metrics.CALENDAR_SYNCS.labels(kind=source.kind.value, outcome="failed").inc()
             return False
 
@@ -124,17 +132,24 @@ class CalendarSync:
             start - WINDOW_MARGIN,
             start + timedelta(days=source.horizon_days) + WINDOW_MARGIN,
         )
+        error: str | None = None
+        known = dict(source.sync_state)
+        until = known.pop("expanded_until", None)
+        if until is None or datetime.fromisoformat(until) < window[1] - REEXPAND_AFTER:
+            known = {}  # no conditional request: read it whole
         try:
-            texts, state = await self._read(source, window)
-            expanded = (
-                None
-                if texts is None
-                else await asyncio.to_thread(
-                    busy_intervals, texts, ZoneInfo(source.timezone), window
-                )
-            )
+            texts, state = await self._read(source, known, window)
+            if texts is None:
+                expanded, state = None, source.sync_state
+            else:
+                zone = ZoneInfo(source.timezone)
+                expanded = await asyncio.to_thread(busy_intervals, texts, zone, window)
+                state = {**state, "expanded_until": window[1].isoformat()}
         except (FetchFailed, NotICalendar) as exc:
             error = str(exc)
+        except Exception as exc:  # a calendar the libraries choke on: said, and retried later
+            error = f"the calendar could not be read ({type(exc).__name__})"
+        if error is not None:
             await calendar_store.store_failure(
                 self._db, source, self.owner, error, self._clock(), settings.interval
             )
@@ -159,22 +174,22 @@ class CalendarSync:
         return True
 
     async def _read(
-        self, source: Source, window: tuple[datetime, datetime]
-    ) -> tuple[list[bytes] | None, dict[str, object]]:
+        self, source: Source, known: dict[str, Any], window: tuple[datetime, datetime]
+    ) -> tuple[list[bytes] | None, dict[str, Any]]:
         settings = self.settings
         if source.kind == CalendarKind.CALDAV:
             account = calendar_caldav.Account(
                 source.url, source.username or "", source.password or "", source.read_calendars
             )
             read = await calendar_caldav.read(
-                account, source.sync_state, window,
+                account, known, window,
                 timeout=settings.timeout_seconds, max_bytes=settings.max_bytes,
                 allow_private=settings.allow_private,
             )  # fmt: skip
             return read.objects, read.state
         auth = (source.username, source.password) if source.username and source.password else None
         fetched = await calendar_ics.fetch(
-            self._client, source.url, source.sync_state,
+            self._client, source.url, known,
             max_bytes=settings.max_bytes, timeout=settings.timeout_seconds, auth=auth,
             allow_private=settings.allow_private,
         )  # fmt: skip
