@@ -20,6 +20,7 @@ from booking.services import (
     appointments,
     availability,
     businesses,
+    customers,
     erasure,
     staff,
     webhook_sender,
@@ -218,6 +219,20 @@ async def test_every_path_that_cancels_deletes_the_event(
             select(func.count()).where(WebhookDelivery.status == DeliveryStatus.FAILED)
         )
     assert failed == 0
+
+
+async def test_renaming_the_customer_retitles_their_upcoming_events(
+    db: Database, shop: Shop, radicale: RadicaleServer
+) -> None:
+    """A customer's new name reaches the title of their upcoming appointment's event."""
+    calendar = radicale.make_calendar("bookings")
+    await connect(db, shop, shop.sam, calendar)
+    appointment_id = await book(db, shop)
+    await send(db)
+    await customers.update_customer(db, shop.business_id, shop.ada, name="Ada Lovelace", now=NOW)
+    await send(db)
+    event = events(radicale, calendar)[booking_uid(appointment_id)]
+    assert str(event["SUMMARY"]) == "Ada Lovelace: Haircut"
 
 
 async def test_schedule_changes_move_or_remove_the_event(

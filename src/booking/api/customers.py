@@ -85,6 +85,7 @@ class CustomerController(Controller):
             database(request),
             business_id(request),
             customer_id,
+            now=now(request),
             **data.model_dump(exclude_unset=True),
         )
         return CustomerOut.of(updated)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
 from booking.errors import DuplicateCustomer, InvalidInput, NotFound
-from booking.models import Business, Channel, Customer, DeliveryStatus, WebhookDelivery
+from booking.models import (
+    Appointment,
+    AppointmentStatus,
+    Business,
+    Channel,
+    Customer,
+    DeliveryStatus,
+    WebhookDelivery,
+)
+from booking.services import calendar_writes
 from booking.services.businesses import load_business
 from booking.services.phones import normalize_phone
 from booking.services.plain_text import without_controls
@@ -166,6 +175,23 @@ async def create_customer(
         raise DuplicateCustomer(found.id) from None
 
 
+async def _retitle_events(
+    session: AsyncSession, business_id: int, customer_id: int, now: datetime
+) -> None:
+    """The customer's upcoming appointments are titled with their name in the staff members'
+    own calendars: written again under the new one."""
+    upcoming = await session.scalars(
+        select(Appointment.id).where(
+            Appointment.customer_id == customer_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.ends_at > now,
+        )
+    )
+    await calendar_writes.enqueue_for_appointments(
+        session, business_id, upcoming, "customer.renamed", now
+    )
+
+
 async def update_customer(
     db: Database,
     business_id: int,
@@ -177,14 +203,20 @@ async def update_customer(
     notes: str | None = None,
     email_consent: bool | None = None,
     sms_consent: bool | None = None,
+    now: datetime | None = None,
 ) -> CustomerInfo:
     """Change the given fields; a phone that another customer has is refused. Consent taken
-    back (or the address changed) drops the email not yet sent to them."""
+    back (or the address changed) drops the email not yet sent to them; a new name is written
+    to their upcoming appointments' events in the staff's calendars."""
     try:
         async with db.write() as session:
             customer = await load_customer(session, business_id, customer_id)
+            renamed = False
             if name is not None:
+                renamed = _clean_name(name) != customer.name
                 customer.name = _clean_name(name)
+            if renamed:
+                await _retitle_events(session, business_id, customer_id, now or datetime.now(UTC))
             address_before = customer.email
             if email is not None:
                 customer.email = _clean_email(email)
