@@ -3,6 +3,7 @@ business's call answering 404."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -90,3 +91,24 @@ async def test_another_business_call_is_not_found(
     assert answer.status_code == 404
     assert TRANSCRIPT[1][1].replace("'", "&#39;") not in answer.text
     assert f"/admin/calls/{theirs}" not in (await client.get("/admin/calls")).text
+
+
+async def test_the_call_log_comes_a_page_at_a_time(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Thirty calls fill a first page of 25 with a link to the second, which holds the oldest
+    five and keeps the filter; a page number that is not one is refused beside nothing else."""
+    made = [
+        (await recorded_call(db, shop, NOW - timedelta(minutes=10 * i), book_at=None))[0]
+        for i in range(1, 31)
+    ]
+    client, _ = await signed_in_client(web_client, shop.token)
+    first = await client.get("/admin/calls", params={"outcome": "info"})
+    shown = [int(i) for i in re.findall(r'href="/admin/calls/(\d+)"', first.text)]
+    assert shown == made[:25]
+    assert 'href="/admin/calls?outcome=info&amp;page=2"' in first.text
+    assert "Page 1 of 2 (30 in all)" in first.text
+    second = await client.get("/admin/calls", params={"outcome": "info", "page": "2"})
+    assert [int(i) for i in re.findall(r'href="/admin/calls/(\d+)"', second.text)] == made[25:]
+    bad = await client.get("/admin/calls", params={"page": "two"})
+    assert bad.status_code == 422 and "page: must be a whole number" in bad.text

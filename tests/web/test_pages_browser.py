@@ -46,6 +46,30 @@ def test_reading_a_calls_transcript(page: Any, site: Site) -> None:
     screenshot(page, "call-phone")
 
 
+def test_filtering_the_call_log_in_place(page: Any, site: Site) -> None:
+    """The filters update the log without leaving the page (the address follows them), and a
+    refused filter shows its reason beside its field."""
+    with_db(site, lambda db: recorded_call(db, site.shop, NOW - timedelta(hours=5), book_at=None))
+    sign_in(page, site)
+    page.goto(site.url + "/admin/calls")
+    page.get_by_label("Outcome").select_option("refused")
+    page.get_by_role("button", name="Show calls").click()
+    page.get_by_text("No calls match.").wait_for()
+    assert "outcome=refused" in page.url
+    page.get_by_label("Outcome").select_option("info")
+    page.get_by_role("button", name="Show calls").click()
+    page.get_by_role("link", name="Mon 30 Nov 2026, 03:00").wait_for()
+    page.get_by_label("Caller's number").fill("12")
+    page.get_by_role("button", name="Show calls").click()
+    page.locator("#e-number").wait_for()
+    assert "at least four of its digits" in page.locator("#e-number").inner_text()
+    screenshot(page, "calls-refused-filter")
+    page.set_viewport_size(PHONE)
+    page.goto(site.url + "/admin/calls")
+    assert fits_a_phone(page)
+    screenshot(page, "calls-phone")
+
+
 def test_marking_a_message_handled_from_the_keyboard(page: Any, site: Site) -> None:
     """The message shows its call-back number as a tel: link; Enter on "Mark handled"
     swaps the message to handled in place, and the open inbox no longer lists it."""
@@ -127,6 +151,12 @@ def test_erasing_a_customer_after_confirming(page: Any, site: Site) -> None:
     page.get_by_role("button", name="Search").click()
     page.get_by_text("No customer matches").wait_for()
     screenshot(page, "customers")
+    page.set_viewport_size(PHONE)
+    for path in ("/admin/customers?q=a", f"/admin/customers/{site.shop.ada}",
+                 f"/admin/customers/{site.shop.ada}/edit"):  # fmt: skip
+        page.goto(site.url + path)
+        assert fits_a_phone(page), path
+    screenshot(page, "customer-edit-phone")
     found = with_db(
         site, lambda db: customers.find_by_phone(db, site.shop.business_id, "+12125550166")
     )

@@ -4,7 +4,7 @@ API's bodies and services, with errors beside their fields."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import httpx
 
@@ -132,3 +132,34 @@ async def test_services_are_added_changed_and_retired(
     stored = await staff.get_service(db, shop.business_id, shave.id)
     assert stored.active is False and stored.duration_minutes == 25 and stored.price_minor == 1500
     assert "retired" in (await client.get("/admin/setup/services")).text
+
+
+async def test_a_new_time_zone_with_bookings_ahead_asks_what_they_keep(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """With a booking ahead, a new time zone alone is refused with the API's reason and
+    nothing changes; choosing "keep their local times" moves the booking to the same clock
+    time in the new zone."""
+    booked = await appointments.book(
+        db,
+        BookingRequest(
+            business_id=shop.business_id, customer_id=shop.ada, local_date=date(2026, 12, 2),
+            local_time=time(11), staff_id=shop.sam, service_id=shop.trim,
+        ),
+        now=NOW,
+    )  # fmt: skip
+    client, _ = await signed_in_client(web_client, shop.token)
+    shown = await client.get("/admin/setup/business")
+    values = {**form_of(shown.text), "_csrf_token": csrf_of(shown.text)}
+    chicago = {**values, "timezone": "America/Chicago"}
+    refused = await client.post("/admin/setup/business", data=chicago)
+    assert refused.status_code == 422
+    assert "say whether they keep their local times" in refused.text
+    assert (await businesses.get_business(db, shop.business_id)).timezone == "America/New_York"
+    moved = await client.post(
+        "/admin/setup/business", data={**chicago, "appointments_keep": "local_times"}
+    )
+    assert moved.status_code == 303
+    assert (await businesses.get_business(db, shop.business_id)).timezone == "America/Chicago"
+    after = await appointments.get_appointment(db, shop.business_id, booked.id)
+    assert after.local_time == time(11) and after.starts_at == booked.starts_at + timedelta(hours=1)
