@@ -5,12 +5,14 @@ book (the pages call the API's service functions)."""
 from __future__ import annotations
 
 import re
+from datetime import date, time, timedelta
 
 import httpx
 
+from booking.api.app import create_app
 from booking.db import Database
 from booking.models import AppointmentStatus
-from booking.services import appointments
+from booking.services import appointments, businesses, staff
 from booking.services.appointment_queries import list_appointments
 from booking.services.appointments import BookingRequest, book
 from tests.conftest import NOW
@@ -22,8 +24,6 @@ TUESDAY = "2026-12-01"
 
 async def _book_ada(db: Database, shop: Shop, at: str = "10:00") -> int:
     hours, minutes = (int(p) for p in at.split(":"))
-    from datetime import date, time
-
     booked = await book(
         db,
         BookingRequest(shop.business_id, shop.ada, date(2026, 12, 1), time(hours, minutes),
@@ -259,3 +259,60 @@ async def test_sign_in_returns_to_the_page_asked_for_and_nowhere_else(
             "/admin/sign-in", data={"_csrf_token": csrf, "token": shop.token, "next": elsewhere}
         )
         assert away.headers["location"] == "/admin"
+
+
+async def test_the_page_draws_closures_and_the_clock_change(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """A closed day says so, with its reason, and shades every lane; on the night the clocks
+    go back the hour marks read 00:00, 01:00, 01:00, 02:00 (the repeated hour shown twice)."""
+    await businesses.add_closure(
+        db, shop.business_id, date(2026, 12, 24), date(2026, 12, 25), "Holidays"
+    )
+    await staff.add_override(
+        db, shop.business_id, shop.sam, date(2027, 11, 7), [(time(0), time(6))], now=NOW
+    )
+    client, _ = await signed_in_client(web_client, shop.token)
+    closed = (await client.get("/admin/today?day=2026-12-24")).text
+    assert "Closed: Holidays" in closed
+    assert closed.count('class="lane closed"') == 2
+    fall = (await client.get("/admin/today?day=2027-11-07")).text
+    marks = re.findall(r'<span class="tick"[^>]*>(\d\d:\d\d)</span>', fall)
+    assert marks[:4] == ["00:00", "01:00", "01:00", "02:00"]
+
+
+async def test_a_started_appointment_is_marked_completed_then_no_show(
+    db: Database, shop: Shop
+) -> None:
+    """A day after it, the appointment's page marks it completed, then no-show instead, as the
+    API's state machine allows; a cancelled one cannot be marked at all."""
+    booked = await _book_ada(db, shop)
+    other = await _book_ada(db, shop, "14:00")
+    await appointments.cancel(db, shop.business_id, other, now=NOW)
+    later = create_app(db, clock=lambda: NOW + timedelta(days=2))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=later), base_url="http://testserver"
+    ) as client:
+        _, csrf = await signed_in_client(client, shop.token)
+        page = (await client.get(f"/admin/appointments/{booked}")).text
+        assert "Mark completed" in page
+        done = await client.post(
+            f"/admin/appointments/{booked}/status",
+            data={"_csrf_token": csrf, "status": "completed"},
+        )
+        assert done.status_code == 303
+        found = await appointments.get_appointment(db, shop.business_id, booked)
+        assert found.status == AppointmentStatus.COMPLETED
+        swapped = await client.post(
+            f"/admin/appointments/{booked}/status",
+            data={"_csrf_token": csrf, "status": "no_show"},
+        )
+        assert swapped.status_code == 303
+        found = await appointments.get_appointment(db, shop.business_id, booked)
+        assert found.status == AppointmentStatus.NO_SHOW
+        refused = await client.post(
+            f"/admin/appointments/{other}/status",
+            data={"_csrf_token": csrf, "status": "completed"},
+        )
+        assert refused.status_code == 409
+        assert "cannot be marked" in refused.text
