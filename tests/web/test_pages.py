@@ -316,3 +316,28 @@ async def test_a_started_appointment_is_marked_completed_then_no_show(
         )
         assert refused.status_code == 409
         assert "cannot be marked" in refused.text
+
+
+async def test_free_times_for_a_move_count_its_own_time_as_free(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Moving Ada's 10:00 haircut, the free times of that day include 10:15 (which only her
+    own booking blocks) and not 11:00's neighbours taken by someone else; picking 10:15
+    moves it."""
+    booked = await _book_ada(db, shop, "10:00")
+    await _book_ada(db, shop, "11:00")
+    client, csrf = await signed_in_client(web_client, shop.token)
+    free = await client.get(
+        f"/admin/appointments/{booked}/free?appointment_date={TUESDAY}&staff_id={shop.sam}",
+        headers={"HX-Request": "true"},
+    )
+    offered = re.findall(r'name="appointment_time" value="(\d\d:\d\d)"', free.text)
+    assert "10:00" in offered and "10:15" in offered
+    assert "10:45" not in offered and "11:00" not in offered
+    moved = await client.post(
+        f"/admin/appointments/{booked}/move",
+        data={"_csrf_token": csrf, "appointment_date": TUESDAY, "appointment_time": "10:15"},
+    )
+    assert moved.status_code == 303
+    found = await appointments.get_appointment(db, shop.business_id, booked)
+    assert found.local_time == time(10, 15)

@@ -303,9 +303,11 @@ async def find_slots(
     now: datetime | None = None,
     after: tuple[datetime, int] | None = None,
     limit: int | None = None,
+    exclude_appointment_id: int | None = None,
 ) -> list[Slot]:
     """Free start times over local dates [start_date, end_date], earliest first; with `after`
-    (an instant and staff id) only those past it, and with `limit` at most that many."""
+    (an instant and staff id) only those past it, and with `limit` at most that many. With
+    `exclude_appointment_id`, that appointment's own time counts as free (where it may move)."""
     last = validate_range(start_date, end_date)
     now = now or datetime.now(UTC)
     async with db.read() as session:
@@ -319,7 +321,9 @@ async def find_slots(
                 f"this search covers {staff_days} staff-days ({len(members)} staff); at most "
                 f"{MAX_STAFF_DAYS}: shorten the range or name a staff member or service",
             )
-        schedules = await load_schedules(session, members, start_date, last, business)
+        schedules = await load_schedules(
+            session, members, start_date, last, business, exclude_appointment_id
+        )
     rules = rules_for(business, now, start_date, last)
     if staff_days <= INLINE_STAFF_DAYS:
         ordered: Iterable[FreeStart] = _free_starts(schedules, rules, start_date, last, need)

@@ -24,9 +24,11 @@ async def nearest_free(
     duration_minutes: int | None,
     now: datetime,
     count: int = 6,
+    exclude_appointment_id: int | None = None,
 ) -> list[Slot]:
     """Up to `count` free starts on `day` closest to `at` (earlier or later), topped up with
-    the first ones of the following days when the day has too few; in time order."""
+    the first ones of the following days when the day has too few; in time order. A move
+    passes its appointment as `exclude_appointment_id`: its own time is free for it."""
     business = await get_business(db, business_id)
     target = first_instant_at_or_after(day, at or time(12), business.zone)
     same_day = await find_slots(
@@ -37,6 +39,7 @@ async def nearest_free(
         service_id=service_id,
         duration_minutes=duration_minutes,
         now=now,
+        exclude_appointment_id=exclude_appointment_id,
     )
     chosen = sorted(same_day, key=lambda s: (abs(s.starts_at - target), s.staff_id))[:count]
     if len(chosen) < count:
@@ -50,6 +53,7 @@ async def nearest_free(
             duration_minutes=duration_minutes,
             now=now,
             limit=count - len(chosen),
+            exclude_appointment_id=exclude_appointment_id,
         )
         chosen += later
     return sorted(chosen, key=lambda s: (s.starts_at, s.staff_id))

@@ -79,6 +79,7 @@ async def free_times(
         service_id=found.service_id,
         duration_minutes=None if found.service_id else found.duration_minutes,
         now=now(request),
+        exclude_appointment_id=found.id,  # its own time is free for it
     )
 
 
@@ -160,6 +161,7 @@ class AppointmentController(Controller):
                 service_id=found.service_id,
                 duration_minutes=None if found.service_id else found.duration_minutes,
                 now=now(request),
+                exclude_appointment_id=found.id,
             )
         context.update(errors=errors, form=form)
         return _show(request, context, status_code=status)
