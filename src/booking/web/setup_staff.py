@@ -130,11 +130,13 @@ async def _team_page(
     )  # fmt: skip
 
 
-def _week_summary(member: StaffInfo) -> str:
+def _week_summary(member: StaffInfo) -> list[tuple[str, list[str]]]:
+    """(weekday, its intervals as text) for each working day, for the team's table."""
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    return "; ".join(
-        f"{days[d]} {intervals_text(ivs)}" for d, ivs in sorted(member.weekly_hours.items())
-    )
+    return [
+        (days[d], [intervals_text([iv]) for iv in ivs])
+        for d, ivs in sorted(member.weekly_hours.items())
+    ]
 
 
 async def _free_times(
