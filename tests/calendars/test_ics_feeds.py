@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from booking.db import Database
-from booking.services import availability, calendar_store
+from booking.services import availability, calendar_store, staff
 from booking.services.calendar_sync import CalendarSync, SyncSettings
 from tests.calendars.feeds import (
     GOOGLE_FEED,
@@ -205,3 +205,13 @@ async def test_an_unchanged_feed_is_read_afresh_as_the_horizon_moves_on(
     assert feed.conditional_requests == 1  # asked whole, not conditionally
     latest = max(start for _, start, _ in await stored_busy(db, connection.id))
     assert latest == last_tuesday + timedelta(days=7)
+
+
+async def test_the_calendars_of_a_staff_member_who_left_are_not_fetched(
+    db: Database, shop: Shop, feed: IcsServer, syncer: CalendarSync
+) -> None:
+    """Once a staff member is deactivated, the worker no longer fetches their calendars."""
+    await connect(db, shop.business_id, shop.sam, kind="ics", url=feed.url)
+    await staff.update_staff(db, shop.business_id, shop.sam, active=False, now=NOW)
+    assert await syncer.run_due() == 0
+    assert feed.requests == 0

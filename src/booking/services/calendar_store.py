@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from booking.db import Database
-from booking.models import BusyInterval, CalendarConnection
+from booking.models import BusyInterval, CalendarConnection, Staff
 from booking.models.calendar import CalendarKind
 from booking.services.businesses import read_business
 from booking.services.schedule import Span
@@ -47,11 +47,14 @@ class Source:
 
 
 async def due(db: Database, now: datetime, limit: int = 50) -> list[int]:
-    """Active connections whose next sync is due and that no process holds, oldest first."""
+    """Active connections of active staff whose next sync is due and that no process holds,
+    oldest first (a staff member who has left is offered to no one: their calendars wait)."""
     async with db.read() as session:
         rows = await session.scalars(
             select(CalendarConnection.id)
+            .join(Staff, Staff.id == CalendarConnection.staff_id)
             .where(
+                Staff.active.is_(True),
                 CalendarConnection.active.is_(True),
                 CalendarConnection.next_sync_at <= now,
                 or_(
