@@ -194,3 +194,25 @@ async def test_another_business_staff_member_is_not_found(
     )
     assert changed.status_code == 404
     assert 6 not in (await staff.get_staff(db, other.business_id, other.sam)).weekly_hours
+
+
+async def test_a_member_leaving_with_bookings_ahead_is_refused_then_cancels_them(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Unticking "takes bookings" for Sam with a booking ahead lists it (409) and changes
+    nothing; with "cancel" Sam is inactive and the booking cancelled."""
+    booked = await book_sam(db, shop, time(15))
+    client, csrf = await signed_in_client(web_client, shop.token)
+    member = f"/admin/setup/staff/{shop.sam}"
+    leaving = {"_csrf_token": csrf, "name": "Sam",
+               "service_ids": [str(shop.haircut), str(shop.trim)]}  # fmt: skip
+    refused = await client.post(member, data=leaving)
+    assert refused.status_code == 409
+    assert "2026-12-01 15:00</a>, Ada with Sam: Sam no longer takes bookings" in refused.text
+    assert (await staff.get_staff(db, shop.business_id, shop.sam)).active
+    done = await client.post(member, data={**leaving, "on_affected": "cancel"})
+    assert done.status_code == 303
+    assert not (await staff.get_staff(db, shop.business_id, shop.sam)).active
+    async with db.read() as session:
+        row = await session.get(Appointment, booked.id)
+        assert row is not None and row.status == AppointmentStatus.CANCELLED
