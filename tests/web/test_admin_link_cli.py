@@ -18,36 +18,86 @@ from tests.web.conftest import csrf_of
 BOOKING = [sys.executable, "-m", "booking"]
 
 
+def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/booking.db",
+        "LOG_FORMAT": "json",
+        **settings,
+    }
+    for name in ("BUSINESS_ID", "STAFF_ID", "LIVEKIT_URL", "LIVEKIT_API_KEY", "GOOGLE_API_KEY"):
+        env.pop(name, None)
+    return env
+
+
+def _serving(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """`booking serve --port 0`, and its "serving" log line once it listens."""
+    server = subprocess.Popen(
+        [*BOOKING, "serve", "--port", "0"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stderr is not None
+    for line in server.stderr:
+        event = json.loads(line)
+        if event.get("event") == "serving":
+            return server, event
+    raise AssertionError(f"booking serve stopped before serving (exit {server.wait()})")
+
+
+def _demo_token(env: dict[str, str], cwd: Path) -> str:
+    run = {"env": env, "cwd": cwd, "capture_output": True, "text": True, "check": True}
+    subprocess.run([*BOOKING, "migrate"], **run)  # type: ignore[call-overload]
+    seeded = subprocess.run([*BOOKING, "seed-demo", "--json"], **run)  # type: ignore[call-overload]
+    return str(json.loads(seeded.stdout)["token"])
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize(("trusted", "secure"), [("", False), ("127.0.0.1", True)])
+def test_the_cookie_is_secure_when_a_trusted_proxy_says_https(
+    tmp_path: Path, trusted: str, secure: bool
+) -> None:
+    """Behind a proxy named in TRUSTED_PROXIES, X-Forwarded-Proto: https makes the session
+    cookie Secure; from a client nobody trusts, the same header changes nothing."""
+    env = _environment(tmp_path, **({"TRUSTED_PROXIES": trusted} if trusted else {}))
+    token = _demo_token(env, tmp_path)
+    server, serving = _serving(env, tmp_path)
+    try:
+        forwarded = {"X-Forwarded-Proto": "https"}
+        with httpx.Client(base_url=serving["url"], headers=forwarded) as browser:
+            form = browser.get("/admin/sign-in")
+            csrf = csrf_of(form.text)
+            # A browser at https would send back the (then Secure) CSRF cookie; httpx at
+            # http:// would not, so it is sent by hand.
+            cookie = f"booking_csrf={form.cookies['booking_csrf']}"
+            answer = browser.post(
+                "/admin/sign-in",
+                data={"token": token, "_csrf_token": csrf},
+                headers={"Cookie": cookie},
+            )
+        assert answer.status_code == 303
+        cookie = answer.headers["set-cookie"]
+        assert cookie.startswith("booking_session=")
+        assert ("Secure" in cookie) is secure
+        assert "HttpOnly" in cookie
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
 @pytest.mark.processes
 def test_serve_prints_the_page_and_admin_link_signs_in_once(tmp_path: Path) -> None:
     """The "serving" line carries admin=<url>/admin; a link from `booking admin-link --url`
     opens a confirmation page, signs the owner in (the Today page then answers), and a second
     use of it is refused; an unknown business is one line on stderr."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/booking.db",
-        "LOG_FORMAT": "json",
-    }
-    for name in ("BUSINESS_ID", "STAFF_ID", "LIVEKIT_URL", "LIVEKIT_API_KEY", "GOOGLE_API_KEY"):
-        env.pop(name, None)
+    env = _environment(tmp_path)
     run = {"env": env, "cwd": tmp_path, "capture_output": True, "text": True}
-    subprocess.run([*BOOKING, "migrate"], check=True, **run)  # type: ignore[call-overload]
-    subprocess.run([*BOOKING, "seed-demo"], check=True, **run)  # type: ignore[call-overload]
-    server = subprocess.Popen(
-        [*BOOKING, "serve", "--port", "0"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    _demo_token(env, tmp_path)
+    server, serving = _serving(env, tmp_path)
     try:
-        assert server.stderr is not None
-        serving = next(
-            event
-            for event in (json.loads(line) for line in server.stderr)
-            if event.get("event") == "serving"
-        )
         url = serving["url"]
         assert serving["admin"] == url + "/admin"
         made = subprocess.run(  # type: ignore[call-overload]
