@@ -226,3 +226,18 @@ async def test_the_sweep_deletes_only_ended_sessions_and_spent_links(
     assert await admin_sessions.sweep(db, NOW + timedelta(minutes=1)) == 2
     assert await admin_sessions.identify(db, live.secret, NOW + timedelta(minutes=1))
     assert await admin_sessions.open_with_link(db, unused, NOW + timedelta(minutes=1))
+
+
+async def test_signing_in_again_ends_the_previous_session(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A browser that signs in again gets a new session; the cookie it held before is dead."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    before = client.cookies.get("booking_session")
+    again = await client.post("/admin/sign-in", data={"token": shop.token, "_csrf_token": csrf})
+    assert again.status_code == 303
+    after = client.cookies.get("booking_session")
+    assert before and after and before != after
+    client.cookies.delete("booking_session")
+    client.cookies.set("booking_session", before, path="/admin")
+    assert not await signed_in(client)

@@ -8,7 +8,6 @@ Failed sign-ins count against the API's failed-authentication throttle.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -95,7 +94,13 @@ def _safe_next(target: str | None) -> str:
     return "/admin"
 
 
-def _signed_in_response(request: Request[Any, Any, Any], secret: str, target: str) -> Response[Any]:
+async def _signed_in_response(
+    request: Request[Any, Any, Any], secret: str, target: str
+) -> Response[Any]:
+    """Redirect with the new session's cookie; a session the browser held before ends now."""
+    previous = request.cookies.get(COOKIE)
+    if previous:
+        await admin_sessions.close(database(request), previous)
     response: Response[Any] = Redirect(_safe_next(target), status_code=303)
     response.set_cookie(
         key=COOKIE,
@@ -148,11 +153,11 @@ class SessionController(Controller):
                 errors={"token": "enter your admin token (it starts with bk_)"},
                 next=target,
             )
-        opened = await admin_sessions.open_with_token(database(request), token, _now(request))
+        opened = await admin_sessions.open_with_token(database(request), token, now(request))
         if opened is None:
             errors = {"token": "this token is unknown or has been revoked"}
             return _refused(request, "sign_in.html", errors, next=target)
-        return _signed_in_response(request, opened.secret, target)
+        return await _signed_in_response(request, opened.secret, target)
 
     @get("/link/{code:str}", opt=PUBLIC)
     async def link_form(self, request: Request[Any, Any, Any], code: str) -> Template:
@@ -162,14 +167,14 @@ class SessionController(Controller):
 
     @post("/link/{code:str}", opt=PUBLIC)
     async def sign_in_with_link(self, request: Request[Any, Any, Any], code: str) -> Response[Any]:
-        opened = await admin_sessions.open_with_link(database(request), code, _now(request))
+        opened = await admin_sessions.open_with_link(database(request), code, now(request))
         if opened is None:
             errors = {
                 "form": "This sign-in link has been used or has expired. "
                 "Run `booking admin-link` for a new one, or sign in with your admin token."
             }
             return _refused(request, "sign_in_link.html", errors, code=code)
-        return _signed_in_response(request, opened.secret, "/admin")
+        return await _signed_in_response(request, opened.secret, "/admin")
 
     @post("/sign-out")
     async def sign_out(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -177,7 +182,3 @@ class SessionController(Controller):
         response: Response[Any] = Redirect("/admin/sign-in", status_code=303)
         response.delete_cookie(COOKIE, path="/admin")
         return response
-
-
-def _now(request: Request[Any, Any, Any]) -> datetime:
-    return now(request)
