@@ -341,3 +341,21 @@ async def test_free_times_for_a_move_count_its_own_time_as_free(
     assert moved.status_code == 303
     found = await appointments.get_appointment(db, shop.business_id, booked)
     assert found.local_time == time(10, 15)
+
+
+async def test_htmx_requests_get_errors_and_sign_in_in_their_own_shape(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A partial load that fails answers a message for the page's flash area (retargeted
+    there), not a whole error page; one whose session has ended tells htmx to go to the
+    sign-in page."""
+    htmx = {"HX-Request": "true"}
+    ended = await web_client.get("/admin/appointments/1", headers=htmx)
+    assert ended.status_code == 200
+    assert ended.headers["hx-redirect"].startswith("/admin/sign-in")
+    client, _ = await signed_in_client(web_client, shop.token)
+    missing = await client.get("/admin/appointments/999999", headers=htmx)
+    assert missing.status_code == 404
+    assert missing.headers["hx-retarget"] == "#flash"
+    assert "<html" not in missing.text
+    assert "no appointment with id 999999" in missing.text
