@@ -38,7 +38,7 @@ from booking.web.errors import HTML_ERRORS
 from booking.web.messages import MessagePages
 from booking.web.nav import nav_of
 from booking.web.new_booking import NewBookingController
-from booking.web.render import STATIC, page
+from booking.web.render import STATIC, nav_for, page
 from booking.web.session import PUBLIC, SessionController, require_session
 from booking.web.setup_pages import SETUP_PAGES
 
@@ -61,7 +61,7 @@ class HomeController(Controller):
     @get("/")
     async def home(self, request: Request[Any, Any, Any]) -> Response[Any] | Template:
         """The first page of the bar (Today), or a plain welcome while there is none."""
-        nav = request.route_handler.opt.get("nav", ())
+        nav = nav_for(request)  # the entries this session may follow
         if nav:
             return Redirect(nav[0].href, status_code=303)
         return page(request, "home.html")
