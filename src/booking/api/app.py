@@ -17,6 +17,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from booking import __version__
 from booking import metrics as _product_metrics  # noqa: F401  (registers the counters)
+from booking.api.admin_sessions import AdminSessionController
 from booking.api.appointments import AppointmentController
 from booking.api.auth import require_owner, require_token
 from booking.api.availability import AvailabilityController
@@ -121,6 +122,7 @@ def create_app(
             AppointmentController,
             AvailabilityController,
             TokenController,
+            AdminSessionController,
             CallController,
             MessageController,
             CalendarFeedController,

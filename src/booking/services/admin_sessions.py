@@ -1,5 +1,6 @@
 """Sessions of the owner's web page: opened with an admin token or a one-time link, checked on
-every request, ended by sign-out, expiry, or the revocation of the token they came from.
+every request, ended by sign-out, expiry, the revocation of the token they came from, or the
+owner ending them all (the only way to end one opened with a link before it expires).
 
 Only SHA-256 hashes of the cookie's secret and of the link's code are stored, so a copy of the
 database signs nobody in. Everything is in the database: any process serving the page agrees.
@@ -11,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from booking.db import Database
 from booking.models import AdminSession, ApiToken, Business, SignInLink
@@ -45,6 +46,20 @@ class SignedIn:
     @property
     def is_owner(self) -> bool:
         return self.role == TokenRole.OWNER
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as the owner sees it: never its secret, only when and how it was opened.
+    `token_name` None: opened with a one-time link."""
+
+    id: int
+    role: TokenRole
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime  # the sooner of the absolute and the idle expiry
+    token_id: int | None
+    token_name: str | None
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,52 @@ async def close(db: Database, secret: str) -> None:
         await session.execute(
             delete(AdminSession).where(AdminSession.secret_hash == hash_token(secret))
         )
+
+
+def _live(business_id: int, now: datetime) -> Select[AdminSession, str, TokenRole]:
+    """The business's sessions `identify` would still let in: not expired (idle or absolute),
+    not of a revoked token; with the name and role of the token each was opened with."""
+    return (
+        select(AdminSession, ApiToken.name, ApiToken.role)
+        .outerjoin(ApiToken, ApiToken.id == AdminSession.token_id)
+        .where(
+            AdminSession.business_id == business_id,
+            AdminSession.expires_at > now,
+            AdminSession.last_seen_at > now - IDLE,
+            AdminSession.token_id.is_(None) | ApiToken.revoked_at.is_(None),
+        )
+    )
+
+
+async def list_live(db: Database, business_id: int, now: datetime) -> list[SessionInfo]:
+    """The business's live sessions, oldest first."""
+    query = _live(business_id, now).order_by(AdminSession.created_at, AdminSession.id)
+    async with db.read() as session:
+        rows = (await session.execute(query)).all()
+    return [
+        SessionInfo(
+            found.id,
+            TokenRole(token_role) if token_role is not None else TokenRole(found.role),
+            found.created_at,
+            found.last_seen_at,
+            min(found.expires_at, found.last_seen_at + IDLE),
+            found.token_id,
+            token_name,
+        )
+        for found, token_name, token_role in rows
+    ]
+
+
+async def end_all(db: Database, business_id: int, now: datetime) -> int:
+    """Sign the whole business out: every session of it ends at its next request, in every
+    process, and a one-time link printed but not yet used no longer signs in. The number of
+    live sessions that were ended (dead ones not yet swept go too, uncounted)."""
+    async with db.write() as session:
+        await load_business(session, business_id)
+        live = len((await session.execute(_live(business_id, now))).all())
+        await session.execute(delete(AdminSession).where(AdminSession.business_id == business_id))
+        await session.execute(delete(SignInLink).where(SignInLink.business_id == business_id))
+    return live
 
 
 async def sweep(db: Database, now: datetime) -> int:

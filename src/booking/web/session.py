@@ -136,9 +136,19 @@ class SessionController(Controller):
 
     @get("/sign-in", opt=PUBLIC)
     async def sign_in_form(
-        self, request: Request[Any, Any, Any], next: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        next: str | None = None,
+        signed_out: str | None = None,
     ) -> Template:
-        return page(request, "sign_in.html", errors={}, next=_safe_next(next))
+        """`signed_out=everywhere`: the owner just ended every session, this one included."""
+        return page(
+            request,
+            "sign_in.html",
+            errors={},
+            next=_safe_next(next),
+            everywhere=signed_out == "everywhere",
+        )
 
     @post("/sign-in", opt=PUBLIC)
     async def sign_in(self, request: Request[Any, Any, Any]) -> Response[Any]:

@@ -1,6 +1,6 @@
 """Setup, access (owner only, as on the API): admin tokens (a new one's secret is shown once)
-and webhook subscriptions with their deliveries, through `TokenIn`, `WebhookIn` and the same
-services as `/api/tokens` and `/api/webhooks`."""
+beside the page's open sessions, and webhook subscriptions with their deliveries, through
+`TokenIn`, `WebhookIn` and the same services as `/api/tokens` and `/api/webhooks`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from booking.api.state import database, outbound_allow_private
+from booking.api.state import database, now, outbound_allow_private
 from booking.api.tokens import TokenIn
 from booking.api.webhooks import WebhookIn
 from booking.errors import BookingError
 from booking.models.token import TokenRole
-from booking.services import tokens, webhooks
+from booking.services import admin_sessions, tokens, webhooks
 from booking.services.businesses import get_business
 from booking.services.webhooks import EVENTS
 from booking.web.forms import FieldErrors, errors_of, parse, read_form, read_form_lists
@@ -81,11 +81,18 @@ async def _tokens_page(
     db, owner = database(request), current_business(request)
     zone = (await get_business(db, owner)).zone
     found = await tokens.list_tokens(db, owner)
+    me = signed_in(request)
+    live = await admin_sessions.list_live(db, owner, now(request))
     return page(
         request, "setup_tokens.html", status_code=status_code, title="Setup: tokens",
         tokens=[
             {"t": t, "created": when(t.created_at, zone), "revoked": when(t.revoked_at, zone)}
             for t in found
+        ],
+        sessions=[
+            {"s": s, "created": when(s.created_at, zone), "seen": when(s.last_seen_at, zone),
+             "this": s.id == me.session_id}
+            for s in live
         ],
         roles=ROLES, values=values, errors=errors, **context,
     )  # fmt: skip

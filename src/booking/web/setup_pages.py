@@ -11,6 +11,7 @@ from booking.web.setup_calendars import CalendarSetup
 from booking.web.setup_closures import ClosureSetup
 from booking.web.setup_hours import HoursSetup
 from booking.web.setup_services import ServiceSetup
+from booking.web.setup_sessions import SessionSetup
 from booking.web.setup_staff import StaffSetup
 
 SETUP_PAGES: list[type[Controller]] = [
@@ -22,5 +23,6 @@ SETUP_PAGES: list[type[Controller]] = [
     ServiceSetup,
     ClosureSetup,
     TokenSetup,
+    SessionSetup,
     WebhookSetup,
 ]
