@@ -130,6 +130,33 @@ def test_book_a_new_customer_then_move_and_cancel(page: Any, site: Site) -> None
     screenshot(page, "appointment-cancelled")
 
 
+def test_a_refused_cancel_is_said_on_the_appointments_page(page: Any, site: Site) -> None:
+    """An appointment cancelled through the API while its page was open: "Yes, cancel it"
+    stays on the appointment's page, which now says cancelled and why nothing was done."""
+    shop = site.shop
+    booked = _api(
+        site,
+        "/api/appointments",
+        {"customer_id": shop.ada, "staff_id": shop.sam, "service_id": shop.trim,
+         "appointment_date": "2026-12-02", "appointment_time": "15:00"},
+    )  # fmt: skip
+    sign_in(page, site)
+    page.goto(f"{site.url}/admin/appointments/{booked['id']}")
+    cancelled = httpx.post(
+        f"{site.url}/api/appointments/{booked['id']}/cancel",
+        headers={"Authorization": f"Bearer {site.token}"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    page.get_by_text("Cancel this appointment…").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    page.wait_for_load_state()
+    card = page.locator(".appointment")
+    assert card.get_by_role("alert").inner_text() == "This appointment is already cancelled"
+    assert page.locator(".status").inner_text() == "cancelled"
+    assert page.url.endswith(f"/admin/appointments/{booked['id']}/cancel")
+    screenshot(page, "appointment-refused")
+
+
 def test_the_book_works_from_the_keyboard(page: Any, site: Site, booked_today: int) -> None:
     """An appointment on the timeline is a link: reached with Tab and opened with Enter, its
     details load beside the book; the one-time-link page and the error page are screenshot."""

@@ -152,8 +152,8 @@ async def test_a_move_to_a_taken_time_is_refused_and_leaves_it(
 async def test_marking_follows_the_state_machine(
     web_client: httpx.AsyncClient, db: Database, shop: Shop
 ) -> None:
-    """An appointment that has not started cannot be marked completed (409, said on the
-    error page); the status field accepts only completed or no_show."""
+    """An appointment that has not started cannot be marked completed (409, said on its
+    page); the status field accepts only completed or no_show."""
     booked = await _book_ada(db, shop)
     client, csrf = await signed_in_client(web_client, shop.token)
     early = await client.post(

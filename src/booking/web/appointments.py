@@ -1,6 +1,7 @@
 """One appointment: see it, move it to a free time, cancel it, mark it completed or no-show,
 through the same service functions and state machine as the API. Every id is looked up
-within the session's business (another business's appointment is a 404)."""
+within the session's business (another business's appointment is a 404). A refusal (already
+cancelled, not started yet) is said on the appointment's own page, as it now stands."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
+from booking.api.problems import booking_error_to_problem
 from booking.api.state import database, now
-from booking.errors import BookingError, InvalidInput, SlotUnavailable
+from booking.errors import BookingError, Conflict, InvalidInput, SlotUnavailable
 from booking.models import AppointmentStatus
 from booking.services import appointments, availability, customers
 from booking.services.appointments import AppointmentInfo
@@ -19,7 +21,7 @@ from booking.services.businesses import get_business
 from booking.services.localtime import parse_date, parse_time
 from booking.services.nearest import nearest_free
 from booking.services.staff import list_staff
-from booking.web.forms import FieldErrors, errors_of, read_form
+from booking.web.forms import FORM, FieldErrors, errors_of, read_form
 from booking.web.render import fragment, is_htmx, page
 from booking.web.session import current_business
 
@@ -61,6 +63,18 @@ def _show(
         return fragment(request, "_appointment.html", status_code=status_code, **context)
     title = f"Appointment {context['a'].id}"
     return page(request, "appointment.html", status_code=status_code, title=title, **context)
+
+
+async def _refused(
+    request: Request[Any, Any, Any], appointment_id: int, exc: BookingError
+) -> Template:
+    """The appointment's page as it stands now, with the refusal's sentence above its forms
+    and the API's status (409 for a conflict, 422 for a bad field)."""
+    if not isinstance(exc, (Conflict, InvalidInput)):
+        raise exc  # not found, unavailable: the error page
+    context = await _context(request, appointment_id)
+    context["errors"] = {FORM: exc.message[:1].upper() + exc.message[1:]}
+    return _show(request, context, status_code=booking_error_to_problem(exc).status_code)
 
 
 def _done(appointment_id: int, what: str) -> Redirect:
@@ -145,7 +159,7 @@ class AppointmentController(Controller):
             return _done(appointment_id, "moved")
         except BookingError as exc:
             if not isinstance(exc, (InvalidInput, SlotUnavailable)):
-                raise
+                return await _refused(request, appointment_id, exc)  # e.g. already cancelled
             errors = errors_of(exc)
             if isinstance(exc, SlotUnavailable):
                 errors, status = {"appointment_time": exc.message}, 409
@@ -167,24 +181,30 @@ class AppointmentController(Controller):
         return _show(request, context, status_code=status)
 
     @post("/{appointment_id:int}/cancel")
-    async def cancel(self, request: Request[Any, Any, Any], appointment_id: int) -> Redirect:
-        await appointments.cancel(
-            database(request), current_business(request), appointment_id, now=now(request)
-        )
+    async def cancel(self, request: Request[Any, Any, Any], appointment_id: int) -> Response[Any]:
+        try:
+            await appointments.cancel(
+                database(request), current_business(request), appointment_id, now=now(request)
+            )
+        except BookingError as exc:
+            return await _refused(request, appointment_id, exc)
         return _done(appointment_id, "cancelled")
 
     @post("/{appointment_id:int}/status")
-    async def mark(self, request: Request[Any, Any, Any], appointment_id: int) -> Redirect:
+    async def mark(self, request: Request[Any, Any, Any], appointment_id: int) -> Response[Any]:
         form = await read_form(request)
         wanted = form.get("status", "")
         allowed = {AppointmentStatus.COMPLETED.value, AppointmentStatus.NO_SHOW.value}
-        if wanted not in allowed:
-            raise InvalidInput("status", "must be completed or no_show")
-        await appointments.set_status(
-            database(request),
-            current_business(request),
-            appointment_id,
-            AppointmentStatus(wanted),
-            now=now(request),
-        )
+        try:
+            if wanted not in allowed:
+                raise InvalidInput("status", "must be completed or no_show")
+            await appointments.set_status(
+                database(request),
+                current_business(request),
+                appointment_id,
+                AppointmentStatus(wanted),
+                now=now(request),
+            )
+        except BookingError as exc:
+            return await _refused(request, appointment_id, exc)
         return _done(appointment_id, wanted)
