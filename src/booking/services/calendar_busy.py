@@ -8,18 +8,25 @@ booking wrote (their UID says so), which are already counted as appointments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from booking.services.calendar_limits import (
+    MAX_OCCURRENCES,
+    TooMuchToExpand,
+    check_expansion_cost,
+    too_many_occurrences,
+)
 from booking.services.calendar_uid import appointment_id_of
 from booking.services.localtime import first_instant_at_or_after
 from booking.services.schedule import Span
 
 
 class NotICalendar(ValueError):
-    """The text is not an iCalendar file (an HTML login page, an error page, garbage)."""
+    """The text is not an iCalendar file (an HTML login page, an error page, garbage), or
+    one too costly to expand (`calendar_limits`)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,10 @@ class Expanded:
 
     events_seen: int
     busy: list[Span]
+
+
+# Floating times and all-day events are read in the business's zone: up to a day either way.
+_SLACK = timedelta(days=2)
 
 
 def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
@@ -88,6 +99,21 @@ def parse(text: bytes) -> object:
         raise NotICalendar(f"the iCalendar file could not be read ({type(exc).__name__})") from None
 
 
+def _occurrences(calendar: object, days: tuple[date, date]) -> Iterator[object]:
+    """The events of each series between the days, made one at a time (the library's
+    `between` makes them all before giving one, however many there are)."""
+    import contextlib
+
+    import recurring_ical_events
+
+    query = recurring_ical_events.of(calendar, skip_bad_series=True)
+    start, stop = query.to_datetime(days[0]), query.to_datetime(days[1])
+    for series in query.series:
+        with contextlib.suppress(*query.suppressed_errors):
+            for occurrence in series.between(start, stop):
+                yield occurrence.as_component(False)
+
+
 def busy_intervals(
     calendars: Iterable[bytes], zone: ZoneInfo, window: tuple[datetime, datetime]
 ) -> Expanded:
@@ -95,7 +121,6 @@ def busy_intervals(
 
     Several objects (a CalDAV calendar holds one per event series) are read one by one: each
     carries its own VTIMEZONE definitions."""
-    import recurring_ical_events
     import x_wr_timezone
     from icalendar import Calendar
 
@@ -110,13 +135,17 @@ def busy_intervals(
         calendar = parse(text)
         assert isinstance(calendar, Calendar)
         try:
+            check_expansion_cost(calendar, last.astimezone(UTC).replace(tzinfo=None) + _SLACK)
             standard = x_wr_timezone.to_standard(calendar)
-            occurrences = recurring_ical_events.of(standard, skip_bad_series=True).between(*days)
-            for event in occurrences:
+            for event in _occurrences(standard, days):
                 span = _span(event, zone)
                 seen += 1
+                if seen > MAX_OCCURRENCES:
+                    raise too_many_occurrences()
                 if span is not None and span[1] > first and span[0] < last:
                     spans.append((max(span[0], first), min(span[1], last)))
+        except TooMuchToExpand as exc:
+            raise NotICalendar(str(exc)) from None
         except (ValueError, TypeError, KeyError) as exc:
             raise NotICalendar(
                 f"the calendar's events could not be read ({type(exc).__name__})"
