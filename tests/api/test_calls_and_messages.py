@@ -103,6 +103,30 @@ async def test_calls_are_filtered_by_customer_and_outcome(client, db, shop, auth
     assert ids(both) == [grace_booked]
 
 
+async def test_calls_are_filtered_by_the_callers_number_in_any_format(client, db, shop, auth):
+    """number finds a caller's whole number however it is written, or a run of four or more
+    of its digits; it combines with the other filters; a withheld number never matches."""
+    ada = await record_call(db, shop.business_id, NOW - timedelta(hours=3), customer_id=shop.ada)
+    other = await calls.start_call(
+        db, shop.business_id, room_name="room-other", caller_number="+12125550177",
+        dialled_number="+12125550100", customer_id=None, verified=True,
+        now=NOW - timedelta(hours=2),
+    )  # fmt: skip
+    await calls.finish_call(db, other, CallOutcome.MESSAGE, now=NOW - timedelta(hours=1))
+    await record_call(db, shop.business_id, NOW - timedelta(hours=1))  # number withheld
+    for written in ("+1 (234) 567-8900", "234-567-8900", "sip_+12345678900", "5678"):
+        found = await client.get("/api/calls", params={"number": written}, headers=auth)
+        assert ids(found) == [ada], written
+    assert ids(await client.get("/api/calls", params={"number": "0177"}, headers=auth)) == [other]
+    assert ids(await client.get("/api/calls", params={"number": "9999"}, headers=auth)) == []
+    both = await client.get(
+        "/api/calls", params={"number": "2125550177", "outcome": "info"}, headers=auth
+    )
+    assert ids(both) == []
+    blank = await client.get("/api/calls", params={"number": " "}, headers=auth)
+    assert len(ids(blank)) == 3
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -111,6 +135,8 @@ async def test_calls_are_filtered_by_customer_and_outcome(client, db, shop, auth
         ({"start_date": "2026-11-30", "end_date": "2026-11-29"}, "end_date"),
         ({"outcome": "hung_up"}, "outcome"),
         ({"page_size": 0}, "page_size"),
+        ({"number": "12"}, "number"),
+        ({"number": "x" * 65}, "number"),
     ],
 )
 async def test_bad_call_filters_are_422_naming_the_field(client, shop, auth, params, field):

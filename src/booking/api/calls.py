@@ -111,7 +111,11 @@ class CallController(Controller):
     path = "/calls"
     tags = ["calls"]
 
-    @get("/", summary="List calls, newest first, by local date range, customer and outcome")
+    @get(
+        "/",
+        summary="List calls, newest first, by local date range, customer, outcome and the "
+        "caller's number",
+    )
     async def list_calls(
         self,
         request: Request[Any, Any, Any],
@@ -119,6 +123,14 @@ class CallController(Controller):
         end_date: Annotated[str | None, Parameter(max_length=10)] = None,
         customer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         outcome: CallOutcome | None = None,
+        number: Annotated[
+            str | None,
+            Parameter(
+                max_length=64,
+                description="The caller's number in any format (+1 (234) 567-8900, "
+                "234-567-8900), or a run of at least four of its digits",
+            ),
+        ] = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> PageOut[CallOut]:
@@ -129,6 +141,7 @@ class CallController(Controller):
             end_date=parse_date(end_date, "end_date") if end_date else None,
             customer_id=customer_id,
             outcome=outcome,
+            number=number,
             page=PageRequest(page, page_size),
         )
         return PageOut[CallOut](
