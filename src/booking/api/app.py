@@ -29,6 +29,7 @@ from booking.api.calendars import CalendarController
 from booking.api.calls import CallController, MessageController
 from booking.api.catalogue import ServiceController
 from booking.api.customers import CustomerController
+from booking.api.emails import CustomerEmailsController
 from booking.api.health import health
 from booking.api.knowledge import KnowledgeController
 from booking.api.media_type import require_json_body
@@ -119,6 +120,7 @@ def create_app(
             ServiceController,
             CustomerController,
             CustomerTextsController,
+            CustomerEmailsController,
             AppointmentController,
             AvailabilityController,
             TokenController,

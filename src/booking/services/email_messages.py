@@ -37,15 +37,26 @@ def _sentence(event: str, what: str, business: str, when: str) -> str:
     return f"Your {what} at {business} is booked for {when}."
 
 
+def _what(data: Mapping[str, Any]) -> str:
+    return str(data.get("service_name") or "appointment").lower()
+
+
+def subject(payload: Mapping[str, Any]) -> str:
+    """ "Booked: haircut at Demo Salon, Tuesday 1 December 2026 at 10:00" (no one's name)."""
+    event, data = payload["event"], payload["data"]
+    heading = _SUBJECTS.get(event, "Appointment")
+    return f"{heading}: {_what(data)} at {payload['business_name']}, {_when(data)}"
+
+
 def compose(payload: Mapping[str, Any], sender: str, sent_at: datetime) -> EmailMessage:
     """The message for one delivery; confirmations carry the .ics invitation."""
     data, event = payload["data"], payload["event"]
-    what = (data.get("service_name") or "appointment").lower()
+    what = _what(data)
     business, when = payload["business_name"], _when(data)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = formataddr((payload["customer_name"], payload["to"]))
-    message["Subject"] = f"{_SUBJECTS.get(event, 'Appointment')}: {what} at {business}, {when}"
+    message["Subject"] = subject(payload)
     message["Date"] = format_datetime(sent_at)
     # Stable across retries, so a mail server that got it twice can tell.
     domain = parseaddr(sender)[1].rpartition("@")[2] or "booking"

@@ -16,9 +16,9 @@ from booking.models import (
     BusinessNumber,
     Channel,
     DeliveryStatus,
-    WebhookAttempt,
     WebhookDelivery,
 )
+from booking.services.customer_deliveries import deliveries_to
 from booking.services.customers import CustomerInfo, load_customer
 from booking.services.sms_messages import REMINDER, REPLY, compose
 
@@ -156,41 +156,22 @@ class TextInfo:
 
 async def texts_to(db: Database, business_id: int, customer_id: int) -> list[TextInfo]:
     """The texts queued for and sent to one customer, newest first."""
-    async with db.read() as session:
-        await load_customer(session, business_id, customer_id)
-        rows = list(
-            await session.scalars(
-                select(WebhookDelivery)
-                .where(
-                    WebhookDelivery.business_id == business_id,
-                    WebhookDelivery.customer_id == customer_id,
-                    WebhookDelivery.channel == Channel.SMS,
-                )
-                .order_by(WebhookDelivery.id.desc())
-                .limit(200)
-            )
-        )
-        attempts = await session.execute(
-            select(WebhookAttempt.delivery_id, WebhookAttempt.error)
-            .where(WebhookAttempt.delivery_id.in_([r.id for r in rows]))
-            .order_by(WebhookAttempt.id)
-        )
-        errors = {delivery_id: error for delivery_id, error in attempts}  # the last one's
+    found = await deliveries_to(db, business_id, customer_id, Channel.SMS)
     return [
         TextInfo(
-            row.id,
-            row.event,
-            row.payload.get("to", ""),
-            row.payload.get("text", ""),
-            row.status.value if isinstance(row.status, DeliveryStatus) else str(row.status),
-            row.provider_status,
-            row.attempts,
-            errors.get(row.id),
-            row.created_at,
-            row.next_attempt_at,
-            row.delivered_at,
+            sent.row.id,
+            sent.row.event,
+            sent.row.payload.get("to", ""),
+            sent.row.payload.get("text", ""),
+            DeliveryStatus(sent.row.status).value,
+            sent.row.provider_status,
+            sent.row.attempts,
+            sent.last_error,
+            sent.row.created_at,
+            sent.row.next_attempt_at,
+            sent.row.delivered_at,
         )
-        for row in rows
+        for sent in found
     ]
 
 
