@@ -203,3 +203,28 @@ async def test_a_staff_token_cannot_touch_calendars(
     assert_problem(await api.get(base(shop), headers=desk), 403)
     body = {"kind": "ics", "url": "https://x.example/a.ics"}
     assert_problem(await api.post(base(shop), json=body, headers=desk), 403)
+
+
+async def test_turning_a_calendar_off_frees_its_times_at_once(
+    api: httpx.AsyncClient, auth: dict[str, str], shop: Shop, feed: IcsServer
+) -> None:
+    """A connection turned off stops blocking its busy times at once and cannot be synced
+    (422 naming active); turned on again, it is due for a sync straight away."""
+    before = await slots(api, auth, shop, "2026-12-02")
+    created = await api.post(base(shop), json={"kind": "ics", "url": feed.url}, headers=auth)
+    url = f"{base(shop)}/{created.json()['id']}"
+    await api.post(f"{url}/sync", headers=auth)
+    assert await slots(api, auth, shop, "2026-12-02") == []
+
+    off = await api.patch(url, json={"active": False}, headers=auth)
+    assert off.status_code == 200 and off.json()["busy_seen"] == 0
+    assert await slots(api, auth, shop, "2026-12-02") == before
+    assert_problem(await api.post(f"{url}/sync", headers=auth), 422, "active")
+
+    on = await api.patch(url, json={"active": True}, headers=auth)
+    assert (
+        on.json()["active"] is True and on.json()["next_sync_at"] == created.json()["next_sync_at"]
+    )
+    synced = await api.post(f"{url}/sync", headers=auth)
+    assert synced.json()["busy_seen"] == 11
+    assert await slots(api, auth, shop, "2026-12-02") == []
