@@ -1,17 +1,18 @@
 """The book as a timeline: for each local day, each active staff member's working hours (as
-instants, so a daylight-saving day is 23 or 25 hours long), days off, closures, and the
-appointments, on one axis per day. Read only; the web page's Today and Week draw it."""
+instants, so a daylight-saving day is 23 or 25 hours long), days off, closures, the times
+their own calendars hold (which are not offered), and the appointments, on one axis per day.
+Read only; the web page's Today and Week draw it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from booking.db import Database
-from booking.models import AppointmentStatus, Customer
+from booking.models import AppointmentStatus, BusyInterval, CalendarConnection, Customer
 from booking.services.appointment_queries import list_appointments
 from booking.services.appointments import AppointmentInfo
 from booking.services.availability import candidate_staff, load_schedules, rules_for
@@ -35,12 +36,23 @@ class Booked:
 
 
 @dataclass(frozen=True)
+class Busy:
+    """A time the staff member's own calendar holds, clipped to the day, and that calendar's
+    name: the owner sees why a white stretch of their hours is not offered."""
+
+    starts_at: datetime
+    ends_at: datetime
+    calendar: str
+
+
+@dataclass(frozen=True)
 class StaffDay:
     staff_id: int
     name: str
     working: list[Span]  # instants; empty on a day off, a closure or a day not worked
     day_off: bool  # an override with no hours
     appointments: list[Booked]  # booked, completed and no-show (not cancelled)
+    busy: list[Busy] = field(default_factory=list)  # from their own calendars
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,40 @@ async def _all_appointments(
         page += 1
 
 
+async def _calendar_busy(
+    db: Database, staff_ids: list[int], starts: datetime, ends: datetime
+) -> dict[int, list[Busy]]:
+    """The staff's own-calendar busy times that touch [starts, ends), by staff member."""
+    found: dict[int, list[Busy]] = defaultdict(list)
+    if not staff_ids:
+        return found
+    async with db.read() as session:
+        rows = await session.execute(
+            select(
+                BusyInterval.staff_id, BusyInterval.starts_at, BusyInterval.ends_at,
+                CalendarConnection.name, CalendarConnection.kind,
+            )
+            .join(CalendarConnection, CalendarConnection.id == BusyInterval.connection_id)
+            .where(
+                BusyInterval.staff_id.in_(staff_ids),
+                BusyInterval.starts_at < ends,
+                BusyInterval.ends_at > starts,
+            )
+            .order_by(BusyInterval.starts_at)
+        )  # fmt: skip
+        for staff_id, starts_at, ends_at, name, kind in rows.all():
+            found[staff_id].append(Busy(starts_at, ends_at, name or str(kind).upper()))
+    return found
+
+
+def _on_day(busy: list[Busy], day_start: datetime, day_end: datetime) -> list[Busy]:
+    return [
+        Busy(max(b.starts_at, day_start), min(b.ends_at, day_end), b.calendar)
+        for b in busy
+        if b.starts_at < day_end and b.ends_at > day_start
+    ]
+
+
 async def day_sheets(
     db: Database, business_id: int, first: date, last: date, now: datetime
 ) -> tuple[BusinessInfo, list[DaySheet]]:
@@ -133,6 +179,8 @@ async def day_sheets(
         if a.status != AppointmentStatus.CANCELLED
     ]
     customers = await _customer_names(db, business_id, {a.customer_id for a in shown})
+    range_start, range_end = day_bounds(first, last, business.zone)
+    own = await _calendar_busy(db, [s.staff_id for s in schedules], range_start, range_end)
     by_day: dict[tuple[date, int], list[Booked]] = defaultdict(list)
     names: dict[int, str] = {}
     for appointment in shown:
@@ -144,6 +192,7 @@ async def day_sheets(
     day = first
     while day <= last:
         closure = next((why for a, b, why in business.closures if a <= day <= b), None)
+        day_start, day_end = day_bounds(day, day, business.zone)
         rows = [
             StaffDay(
                 staff_id=s.staff_id,
@@ -151,6 +200,7 @@ async def day_sheets(
                 working=s.working_spans(day, rules),
                 day_off=day in s.overrides and not s.overrides[day],
                 appointments=by_day.pop((day, s.staff_id), []),
+                busy=_on_day(own.get(s.staff_id, []), day_start, day_end),
             )
             for s in schedules
         ]

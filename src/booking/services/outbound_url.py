@@ -135,8 +135,9 @@ async def checked_target(url: str, *, allow_private: bool, field: str = "url") -
             shown = host if host == str(address) else f"{host} ({address})"
             raise UnsafeUrl(
                 field,
-                f"{shown} is {reason}; only public addresses are reached unless "
-                "OUTBOUND_ALLOW_PRIVATE is set",
+                f"{shown} is {reason}; only public addresses are reached. For a server on "
+                "your own network, set OUTBOUND_ALLOW_PRIVATE=true in the server's settings "
+                "(.env) and restart it",
             )
     return Target(parts, host, port, addresses)
 

@@ -1,0 +1,123 @@
+"""What a new owner trips on, over plain HTTP: the book shows the times a staff member's own
+calendar holds (so a white stretch that is not offered is explained), the cancel confirmation
+speaks of the customer's notice rather than of the API, every page's icon exists, and a
+calendar address on the local network is refused with what to set to allow it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, time
+
+import httpx
+import pytest
+
+from booking.api.app import create_app
+from booking.db import Database
+from booking.services import calendar_connections
+from booking.services.appointments import BookingRequest, book
+from booking.services.calendar_sync import SyncSettings
+from tests.calendars.feeds import GOOGLE_FEED
+from tests.calendars.ics_server import IcsServer
+from tests.conftest import NOW
+from tests.factories import Shop
+from tests.web.conftest import signed_in_client
+
+
+@pytest.fixture
+async def local_client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with OUTBOUND_ALLOW_PRIVATE on, so the test's local feed may be read."""
+    app = create_app(
+        db,
+        clock=lambda: NOW,
+        outbound_allow_private=True,
+        calendar_sync=SyncSettings(timeout_seconds=2.0, allow_private=True),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def feed() -> Iterator[IcsServer]:
+    with IcsServer.start() as server:
+        server.body = GOOGLE_FEED
+        yield server
+
+
+async def test_the_book_shows_busy_times_from_a_staff_members_calendar(
+    local_client: httpx.AsyncClient, db: Database, shop: Shop, feed: IcsServer
+) -> None:
+    """After Sam's calendar is synced, Today on Tuesday 1 December shows his weekly standup
+    (10:00-11:00 New York time) as busy in his calendar, named after it, and Week shows it
+    too; Alex, who connected nothing, shows no busy time."""
+    client, csrf = await signed_in_client(local_client, shop.token)
+    member = f"/admin/setup/staff/{shop.sam}"
+    await client.post(
+        f"{member}/calendars",
+        data={"_csrf_token": csrf, "kind": "ics", "url": feed.url, "name": "Sam's Google"},
+    )
+    [connection] = await calendar_connections.list_connections(db, shop.business_id, shop.sam)
+    synced = await client.post(
+        f"{member}/calendars/{connection.id}/sync", data={"_csrf_token": csrf}
+    )
+    assert synced.status_code == 303
+    today = await client.get("/admin/today", params={"day": "2026-12-01"})
+    assert today.status_code == 200
+    assert "Sam busy in their calendar 10:00–11:00" in today.text
+    assert "Busy in Sam's calendar &quot;Sam&#39;s Google&quot; 10:00–11:00" in today.text
+    assert "Alex busy" not in today.text
+    week = await client.get("/admin/week", params={"day": "2026-12-01"})
+    assert "Sam busy in their calendar 10:00–11:00" in week.text
+
+
+async def test_the_cancel_confirmation_says_what_the_customer_gets(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """An appointment's cancel confirmation tells the owner that the customer is sent a
+    notice if they agreed to email or texts, and does not talk about "the API"."""
+    booked = await book(
+        db,
+        BookingRequest(shop.business_id, shop.ada, date(2026, 12, 1), time(10), shop.sam,
+                       shop.haircut),
+        now=NOW,
+    )  # fmt: skip
+    client, _ = await signed_in_client(web_client, shop.token)
+    page = await client.get(f"/admin/appointments/{booked.id}")
+    assert page.status_code == 200
+    assert "sent a cancellation notice by email or text message" in page.text
+    assert "the API" not in page.text
+
+
+async def test_every_page_names_an_icon_that_exists(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The sign-in page (and every page, through the same layout) links an icon the server
+    serves, so a browser does not ask for a missing /favicon.ico on every page."""
+    sign_in = await web_client.get("/admin/sign-in")
+    found = re.search(r'<link rel="icon" href="([^"]+)"', sign_in.text)
+    assert found is not None
+    icon = await web_client.get(found.group(1))
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    client, _ = await signed_in_client(web_client, shop.token)
+    assert found.group(0) in (await client.get("/admin/today")).text
+
+
+async def test_a_local_calendar_address_is_refused_saying_what_to_set(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Without OUTBOUND_ALLOW_PRIVATE, a calendar on 127.0.0.1 is refused beside the address
+    field with the setting and value that allow it (and that the server must restart), the
+    typed address is kept, and nothing is connected."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    url = "http://127.0.0.1:8765/sam.ics"
+    refused = await client.post(
+        f"/admin/setup/staff/{shop.sam}/calendars",
+        data={"_csrf_token": csrf, "kind": "ics", "url": url, "name": "Phone"},
+    )
+    assert refused.status_code == 422
+    assert "set OUTBOUND_ALLOW_PRIVATE=true in the server&#39;s settings" in refused.text
+    assert "restart it" in refused.text
+    assert f'value="{url}"' in refused.text
+    assert await calendar_connections.list_connections(db, shop.business_id, shop.sam) == []
