@@ -75,7 +75,7 @@ def test_signing_in_opens_todays_book(page: Any, site: Site, booked_today: int) 
     detail = page.locator("#detail .appointment")
     detail.wait_for()
     assert "Haircut with Sam" in detail.inner_text()
-    assert "+12345678900" in detail.inner_text()
+    assert "+1 234-567-8900" in detail.inner_text()  # written as a person writes it
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot(page, "today-phone")
 

@@ -17,6 +17,7 @@ from booking.db import Database
 from booking.services import calendar_connections
 from booking.services.appointments import BookingRequest, book
 from booking.services.calendar_sync import SyncSettings
+from booking.services.phones import readable_phone
 from tests.calendars.feeds import GOOGLE_FEED
 from tests.calendars.ics_server import IcsServer
 from tests.conftest import NOW
@@ -121,3 +122,22 @@ async def test_a_local_calendar_address_is_refused_saying_what_to_set(
     assert "restart it" in refused.text
     assert f'value="{url}"' in refused.text
     assert await calendar_connections.list_connections(db, shop.business_id, shop.sam) == []
+
+
+async def test_phone_numbers_are_shown_as_people_write_them(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The customer list and a customer's page show Ada's number as "+1 234-567-8900" rather
+    than the stored "+12345678900", while the tap-to-call link still dials the stored one."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    listed = await client.get("/admin/customers", params={"q": "Ada"})
+    assert "+1 234-567-8900" in listed.text
+    one = await client.get(f"/admin/customers/{shop.ada}")
+    assert 'href="tel:+12345678900">+1 234-567-8900</a>' in one.text
+
+
+def test_a_number_that_does_not_parse_is_shown_as_it_is() -> None:
+    """A stored number the library cannot read (an old row, a SIP name) is shown unchanged,
+    and a missing one as nothing, so a page never fails on it."""
+    assert readable_phone("anonymous") == "anonymous"
+    assert readable_phone(None) == ""

@@ -37,3 +37,15 @@ def try_normalize_phone(raw: str | None, region: str) -> str | None:
 
 def is_region(code: str) -> bool:
     return code.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
+def readable_phone(e164: str | None) -> str:
+    """A stored number as a person writes it ("+1 212-555-0147"), for pages; anything that
+    does not parse is shown as it is."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

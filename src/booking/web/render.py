@@ -17,6 +17,7 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from booking.services.admin_sessions import SignedIn
+from booking.services.phones import readable_phone
 from booking.web.nav import NavEntry
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -81,6 +82,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.filters["hm"] = local_time
+    environment.filters["phone"] = readable_phone  # E.164 as a person writes it
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
