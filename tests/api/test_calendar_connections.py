@@ -193,6 +193,33 @@ async def test_the_login_is_never_shown_nor_logged(
     assert any(e.get("event") == "calendar synced" for e in events)
 
 
+async def test_a_secret_ics_address_is_never_read_back_whole(
+    api: httpx.AsyncClient,
+    auth: dict[str, str],
+    shop: Shop,
+    feed: IcsServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A calendar's secret address (Google's `private-...` path) is the key to that calendar:
+    once saved, responses show only its host and file name, and no log line holds it, while the
+    feed it names is still the one synced. (Libraries log at WARNING and above, as
+    `configure_logging` sets them; every line of ours is captured.)"""
+    caplog.set_level(logging.WARNING)
+    origin = feed.url.removesuffix("/calendar.ics")
+    secret_url = f"{origin}/calendar/ical/sam%40example.org/private-{PASSWORD}/basic.ics"
+    with capture_logs() as events:
+        created = await api.post(base(shop), json={"kind": "ics", "url": secret_url}, headers=auth)
+        connection_url = f"{base(shop)}/{created.json()['id']}"
+        synced = await api.post(f"{connection_url}/sync", headers=auth)
+        answers = [created, synced, await api.get(base(shop), headers=auth)]
+    assert [a.status_code for a in answers] == [201, 200, 200]
+    assert created.json()["url"] == f"{origin}/…/basic.ics"
+    assert synced.json()["last_error"] is None and synced.json()["busy_seen"] > 0
+    for answer in answers:
+        assert PASSWORD not in answer.text
+    assert PASSWORD not in repr(events) + caplog.text
+
+
 async def test_a_staff_token_cannot_touch_calendars(
     api: httpx.AsyncClient, auth: dict[str, str], shop: Shop
 ) -> None:

@@ -56,7 +56,10 @@ class CalendarOut(BaseModel):
     staff_id: int
     kind: str
     name: str
-    url: str
+    url: str = Field(
+        description="The CalDAV server URL; of an ICS address only its host and file name "
+        "(the address is a secret: write-only, as the password is)"
+    )
     has_password: bool
     read_calendars: list[str]
     write_calendar: str | None

@@ -15,7 +15,7 @@ from booking.db import Database
 from booking.errors import InvalidInput, NotFound
 from booking.models import BusyInterval, CalendarConnection
 from booking.models.calendar import CalendarKind
-from booking.services.calendar_urls import check_to_save, normalise
+from booking.services.calendar_urls import check_to_save, normalise, shown_feed_url
 from booking.services.outbound_url import check_url_syntax
 from booking.services.staff import load_staff
 
@@ -27,7 +27,8 @@ _FIELDS = _SOURCE_FIELDS | {"name", "write_calendar", "active"}
 
 @dataclass(frozen=True)
 class ConnectionInfo:
-    """A connection as an admin sees it: no user name, no password."""
+    """A connection as an admin sees it: no user name, no password, and of an ICS address only
+    its host and file name (the address is a secret: `shown_feed_url`)."""
 
     id: int
     staff_id: int
@@ -54,7 +55,7 @@ class ConnectionInfo:
             staff_id=row.staff_id,
             kind=CalendarKind(row.kind),
             name=row.name,
-            url=row.url,
+            url=shown_feed_url(row.url) if row.kind == CalendarKind.ICS else row.url,
             has_password=bool(row.password),
             read_calendars=list(row.read_calendars or []),
             write_calendar=row.write_calendar,

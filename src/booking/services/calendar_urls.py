@@ -4,12 +4,25 @@ redirect included."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from booking.services.outbound_url import (
     Target,
     check_url_syntax,
     check_url_to_save,
     checked_target,
 )
+
+
+def shown_feed_url(url: str) -> str:
+    """An ICS address as the API and the page show it: its host and file name only. A
+    calendar's "secret address" (Google's, Outlook's) is itself the key to everything in that
+    calendar, so, like a password, it is written and never read back whole."""
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    host = parts.netloc.rpartition("@")[2]
+    path = "/" + ("…/" if len(segments) > 1 else "") + (segments[-1] if segments else "")
+    return f"{parts.scheme}://{host}{path}" + ("?…" if parts.query else "")
 
 
 def normalise(url: str, field: str = "url") -> str:
