@@ -12,9 +12,11 @@ import httpx
 from booking.api.app import create_app
 from booking.db import Database
 from booking.models import AppointmentStatus
-from booking.services import appointments, businesses, staff
+from booking.services import appointments, businesses, customers, staff
 from booking.services.appointment_queries import list_appointments
 from booking.services.appointments import BookingRequest, book
+from booking.services.customer_directory import search_customers
+from booking.services.pagination import PageRequest
 from tests.conftest import NOW
 from tests.factories import Shop, make_shop
 from tests.web.conftest import csrf_of, signed_in_client
@@ -86,6 +88,40 @@ async def test_a_taken_time_offers_the_nearest_free_ones(
     assert offered == ["09:00", "09:15", "10:45", "11:00", "11:15", "11:30"]
     listed = await list_appointments(db, shop.business_id, start_date=None)
     assert len(listed.items) == 1
+
+
+async def test_a_refused_time_for_a_new_customer_leaves_no_customer_behind(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """A new customer booked at a time taken meanwhile: 409 with the nearest free times, the
+    form still holding the new customer's name and number, and no customer stored; booking
+    one of the offered times then stores them once, with the appointment."""
+    await _book_ada(db, shop, "10:00")
+    client, csrf = await signed_in_client(web_client, shop.token)
+    data = {
+        "_csrf_token": csrf,
+        "service_id": str(shop.haircut),
+        "staff_id": str(shop.sam),
+        "appointment_date": TUESDAY,
+        "slot": f"10:00|{shop.sam}",
+        "customer_id": "new",
+        "name": "Grace Hopper",
+        "phone": "(212) 555-0142",
+    }
+    refused = await client.post("/admin/book", data=data)
+    assert refused.status_code == 409
+    assert "no longer free" in refused.text
+    assert 'value="Grace Hopper"' in refused.text and 'value="(212) 555-0142"' in refused.text
+    assert 'name="customer_id" value="new" checked' in refused.text
+    assert await customers.find_by_phone(db, shop.business_id, "212-555-0142") is None
+    booked = await client.post("/admin/book", data={**data, "slot": f"10:45|{shop.sam}"})
+    assert booked.status_code == 303
+    grace = await customers.find_by_phone(db, shop.business_id, "212-555-0142")
+    assert grace is not None
+    mine = await list_appointments(db, shop.business_id, customer_id=grace.id)
+    assert [a.local_time.isoformat() for a in mine.items] == ["10:45:00"]
+    found = await search_customers(db, shop.business_id, "Grace", PageRequest())
+    assert found.total == 1
 
 
 async def test_errors_are_shown_next_to_their_fields(

@@ -364,6 +364,12 @@ async def _still_as_booked(
     return info
 
 
+def check_notes(request: BookingRequest) -> None:
+    """Refuse notes longer than the column (else a raw DataError on PostgreSQL)."""
+    if len(request.notes) > MAX_NOTES:
+        raise InvalidInput("notes", f"must be at most {MAX_NOTES} characters")
+
+
 @_retry_when_aborted
 async def book(
     db: Database,
@@ -375,83 +381,12 @@ async def book(
     """Book a local date and time; with a key, a repeat of the same request books once."""
     now = now or datetime.now(UTC)
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
-    if len(request.notes) > MAX_NOTES:
-        raise InvalidInput("notes", f"must be at most {MAX_NOTES} characters")
-    request_fingerprint = request.fingerprint()
+    check_notes(request)
     try:
         async with db.write() as session:
-            await hold_schedule(session, request.business_id, changing=False)
-            # Before the key's record is claimed: it names the customer (else a raw FK error).
-            customer = await read_customer(session, request.business_id, request.customer_id)
-            if customer is None:
-                raise NotFound("customer", request.customer_id)
-            if key is not None:
-                existing = await idempotency.find(session, request.business_id, key)
-                if existing is not None:
-                    resource_id = idempotency.replayable(existing, request_fingerprint)
-                    if resource_id is not None:
-                        appointment = await _load(session, request.business_id, resource_id)
-                        owner = await read_business(session, request.business_id)
-                        return await _still_as_booked(session, appointment, owner.zone, request)
-                await idempotency.claim(
-                    session, request.business_id, key, request_fingerprint, request.customer_id
-                )
-            business = await read_business(session, request.business_id)
-            if request.call_id is not None:
-                call_business = await session.scalar(_CALL_BUSINESS, {"call_id": request.call_id})
-                if call_business != request.business_id:
-                    raise NotFound("call", request.call_id)  # else a raw foreign key error
-            await check_caps(
-                session, business, request.customer_id, request.call_id, request.source, now
-            )
-            need = await resolve_need(
-                session, request.business_id, request.service_id, request.duration_minutes
-            )
-            members = await candidate_staff(
-                session, request.business_id, request.staff_id, request.service_id
-            )
-            if not members:
-                raise InvalidInput("staff_id", "that staff member is not taking bookings")
-            member, start, end = await _place(
-                session, business, members, request.local_date, request.local_time, need, now
-            )
-            inserted = await session.execute(
-                _INSERT,
-                {
-                    "business_id": request.business_id,
-                    "staff_id": member.id,
-                    "customer_id": request.customer_id,
-                    "service_id": need.service_id,
-                    "call_id": request.call_id,
-                    "starts_at": start,
-                    "ends_at": end,
-                    "blocked_until": end + need.buffer,
-                    "status": AppointmentStatus.BOOKED,
-                    "source": request.source,
-                    "notes": request.notes,
-                },
-            )
-            appointment_id = _new_id(inserted)
-            if key is not None:
-                await idempotency.settle(session, request.business_id, key, appointment_id)
-            booked = AppointmentInfo(
-                id=appointment_id,
-                business_id=request.business_id,
-                staff_id=member.id,
-                staff_name=member.name,
-                customer_id=request.customer_id,
-                service_id=need.service_id,
-                service_name=need.service_name,
-                starts_at=start,
-                ends_at=end,
-                local_start=start.astimezone(business.zone),
-                status=AppointmentStatus.BOOKED,
-                source=request.source,
-                call_id=request.call_id,
-                notes=request.notes,
-            )
-            await _announce(session, "appointment.booked", booked, now, customer)
-        metrics.BOOKINGS.labels(source=request.source.value).inc()
+            booked, fresh = await book_in(session, request, key=key, now=now)
+        if fresh:
+            metrics.BOOKINGS.labels(source=request.source.value).inc()
         return booked
     except SlotUnavailable:
         metrics.REFUSALS.labels(source=request.source.value, reason="slot_unavailable").inc()
@@ -461,8 +396,89 @@ async def book(
             metrics.REFUSALS.labels(source=request.source.value, reason="slot_unavailable").inc()
             raise SlotUnavailable() from None
         if key is not None and is_unique_on(exc, "idempotency_records"):
-            return await _replay(db, request.business_id, key, request, request_fingerprint)
+            return await _replay(db, request.business_id, key, request, request.fingerprint())
         raise
+
+
+async def book_in(
+    session: AsyncSession, request: BookingRequest, *, key: str | None, now: datetime
+) -> tuple[AppointmentInfo, bool]:
+    """`book` inside a write transaction the caller owns, so another write can share it: the
+    appointment, and whether it is new (False: the key's first booking, answered again). An
+    overlap the database catches surfaces as IntegrityError, for the caller to turn into
+    SlotUnavailable."""
+    request_fingerprint = request.fingerprint()
+    await hold_schedule(session, request.business_id, changing=False)
+    # Before the key's record is claimed: it names the customer (else a raw FK error).
+    customer = await read_customer(session, request.business_id, request.customer_id)
+    if customer is None:
+        raise NotFound("customer", request.customer_id)
+    if key is not None:
+        existing = await idempotency.find(session, request.business_id, key)
+        if existing is not None:
+            resource_id = idempotency.replayable(existing, request_fingerprint)
+            if resource_id is not None:
+                appointment = await _load(session, request.business_id, resource_id)
+                owner = await read_business(session, request.business_id)
+                replayed = await _still_as_booked(session, appointment, owner.zone, request)
+                return replayed, False
+        await idempotency.claim(
+            session, request.business_id, key, request_fingerprint, request.customer_id
+        )
+    business = await read_business(session, request.business_id)
+    if request.call_id is not None:
+        call_business = await session.scalar(_CALL_BUSINESS, {"call_id": request.call_id})
+        if call_business != request.business_id:
+            raise NotFound("call", request.call_id)  # else a raw foreign key error
+    await check_caps(session, business, request.customer_id, request.call_id, request.source, now)
+    need = await resolve_need(
+        session, request.business_id, request.service_id, request.duration_minutes
+    )
+    members = await candidate_staff(
+        session, request.business_id, request.staff_id, request.service_id
+    )
+    if not members:
+        raise InvalidInput("staff_id", "that staff member is not taking bookings")
+    member, start, end = await _place(
+        session, business, members, request.local_date, request.local_time, need, now
+    )
+    inserted = await session.execute(
+        _INSERT,
+        {
+            "business_id": request.business_id,
+            "staff_id": member.id,
+            "customer_id": request.customer_id,
+            "service_id": need.service_id,
+            "call_id": request.call_id,
+            "starts_at": start,
+            "ends_at": end,
+            "blocked_until": end + need.buffer,
+            "status": AppointmentStatus.BOOKED,
+            "source": request.source,
+            "notes": request.notes,
+        },
+    )
+    appointment_id = _new_id(inserted)
+    if key is not None:
+        await idempotency.settle(session, request.business_id, key, appointment_id)
+    booked = AppointmentInfo(
+        id=appointment_id,
+        business_id=request.business_id,
+        staff_id=member.id,
+        staff_name=member.name,
+        customer_id=request.customer_id,
+        service_id=need.service_id,
+        service_name=need.service_name,
+        starts_at=start,
+        ends_at=end,
+        local_start=start.astimezone(business.zone),
+        status=AppointmentStatus.BOOKED,
+        source=request.source,
+        call_id=request.call_id,
+        notes=request.notes,
+    )
+    await _announce(session, "appointment.booked", booked, now, customer)
+    return booked, True
 
 
 @_retry_when_aborted

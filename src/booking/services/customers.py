@@ -143,36 +143,53 @@ async def create_customer(
     sms_consent: bool = False,
 ) -> CustomerInfo:
     """Create a customer; a phone already on file is refused with DuplicateCustomer."""
-    clean_name, clean_email = _clean_name(name), _clean_email(email)
     try:
         async with db.write() as session:
-            business = await load_business(session, business_id)
-            e164 = normalize_phone(phone, business.default_region)
-            existing = await session.scalar(
-                select(Customer.id).where(
-                    Customer.business_id == business_id, Customer.phone == e164
-                )
-            )
-            if existing is not None:
-                raise DuplicateCustomer(existing)
-            customer = Customer(
-                business_id=business_id,
-                phone=e164,
-                name=clean_name,
-                email=clean_email,
-                notes=notes,
-                email_consent=email_consent,
-                sms_consent=sms_consent,
-            )
-            session.add(customer)
-            await session.flush()
-            return CustomerInfo.of(customer)
+            return await add_customer(
+                session, business_id, phone=phone, name=name, email=email, notes=notes,
+                email_consent=email_consent, sms_consent=sms_consent,
+            )  # fmt: skip
     except IntegrityError:
         # A concurrent create won the unique (business, phone) constraint.
         found = await find_by_phone(db, business_id, phone)
         if found is None:
             raise
         raise DuplicateCustomer(found.id) from None
+
+
+async def add_customer(
+    session: AsyncSession,
+    business_id: int,
+    *,
+    phone: str,
+    name: str,
+    email: str | None = None,
+    notes: str = "",
+    email_consent: bool = False,
+    sms_consent: bool = False,
+) -> CustomerInfo:
+    """`create_customer` inside a write transaction the caller owns. A concurrent create of
+    the same number surfaces as IntegrityError at flush or commit."""
+    clean_name, clean_email = _clean_name(name), _clean_email(email)
+    business = await load_business(session, business_id)
+    e164 = normalize_phone(phone, business.default_region)
+    existing = await session.scalar(
+        select(Customer.id).where(Customer.business_id == business_id, Customer.phone == e164)
+    )
+    if existing is not None:
+        raise DuplicateCustomer(existing)
+    customer = Customer(
+        business_id=business_id,
+        phone=e164,
+        name=clean_name,
+        email=clean_email,
+        notes=notes,
+        email_consent=email_consent,
+        sms_consent=sms_consent,
+    )
+    session.add(customer)
+    await session.flush()
+    return CustomerInfo.of(customer)
 
 
 async def _retitle_events(

@@ -1,6 +1,7 @@
 """New booking: pick a service, a staff member or anyone, and a day; see the free times (the
 availability service the API and the phone use); book one for a customer found by name or
-phone, or a new one. A time taken meanwhile shows the nearest free ones."""
+phone, or a new one (created with the booking, in its transaction: a refused time leaves no
+customer behind). A time taken meanwhile shows the nearest free ones."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from booking.services.businesses import get_business
 from booking.services.customer_directory import search_customers
 from booking.services.localtime import parse_date, parse_time
 from booking.services.nearest import nearest_free
+from booking.services.new_customer_booking import NewCustomer, book_new_customer
 from booking.services.pagination import PageRequest
 from booking.services.staff import list_services, list_staff
 from booking.web.forms import FieldErrors, errors_of, read_form
@@ -27,6 +29,7 @@ from booking.web.render import page
 from booking.web.session import current_business
 
 NEW = "new"  # the customer_id of "a new customer" in the form
+CUSTOMER_FIELDS = {"name", "phone", "email"}  # a new customer's: refused beside them
 MATCHES = 10
 
 
@@ -139,40 +142,36 @@ class NewBookingController(Controller):
         if errors or day is None or at is None or service_id is None:
             return await _render(request, form, errors, status_code=422)
         db, business_id = database(request), current_business(request)
-        if chosen == NEW:
-            try:
-                created = await customers.create_customer(
-                    db,
-                    business_id,
-                    phone=form["phone"],
-                    name=form["name"],
-                    email=form.get("email") or None,
-                )
-            except DuplicateCustomer as exc:
-                form["customer_id"] = str(exc.customer_id)
-                errors = {"phone": exc.message + "; they are picked below"}
-                return await _render(request, form, errors, status_code=409)
-            except InvalidInput as exc:
-                return await _render(request, form, errors_of(exc), status_code=422)
-            # A retry after a refused time books this customer, not a second copy of them.
-            form["customer_id"] = chosen = str(created.id)
+        wanted = appointments.BookingRequest(
+            business_id=business_id,
+            customer_id=int(chosen) if chosen != NEW else 0,  # 0: the new customer's, once made
+            local_date=day,
+            local_time=at,
+            staff_id=staff_id,
+            service_id=service_id,
+            source=AppointmentSource.API,
+            notes=form.get("notes", ""),
+        )
+        key = form.get("idempotency_key") or None
         try:
-            booked = await appointments.book(
-                db,
-                appointments.BookingRequest(
-                    business_id=business_id,
-                    customer_id=int(chosen),
-                    local_date=day,
-                    local_time=at,
-                    staff_id=staff_id,
-                    service_id=service_id,
-                    source=AppointmentSource.API,
-                    notes=form.get("notes", ""),
-                ),
-                idempotency_key=form.get("idempotency_key") or None,
-                now=now(request),
-            )
+            if chosen == NEW:
+                # One transaction: a refused time leaves no customer behind.
+                _, booked = await book_new_customer(
+                    db,
+                    NewCustomer(form["phone"], form["name"], form.get("email") or None),
+                    wanted,
+                    idempotency_key=key,
+                    now=now(request),
+                )
+            else:
+                booked = await appointments.book(db, wanted, idempotency_key=key, now=now(request))
+        except DuplicateCustomer as exc:
+            form["customer_id"] = str(exc.customer_id)
+            errors = {"phone": exc.message + "; they are picked below"}
+            return await _render(request, form, errors, status_code=409)
         except (SlotUnavailable, InvalidInput) as exc:
+            if isinstance(exc, InvalidInput) and exc.field in CUSTOMER_FIELDS:
+                return await _render(request, form, errors_of(exc), status_code=422)
             errors = errors_of(exc)
             if isinstance(exc, SlotUnavailable):
                 errors = {"appointment_time": exc.message}
