@@ -226,7 +226,8 @@ async def _admin_link(settings: Settings, args: argparse.Namespace) -> int:
     db = _database(settings)
     try:
         await ensure_schema_current(db)
-        code = await create_link(db, args.business_id, utcnow())
+        business_id = args.business_id or await _only_business(db)
+        code = await create_link(db, business_id, utcnow())
     finally:
         await db.dispose()
     base = (args.url or http_url(settings.host, settings.port)).rstrip("/")
@@ -234,6 +235,23 @@ async def _admin_link(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{base}/admin/link/{code}")
     print(f"(signs in as the owner once, within {minutes} minutes)", file=sys.stderr)
     return 0
+
+
+async def _only_business(db: Database) -> int:
+    """The business meant when none is named: the only one there is (with several, signing
+    in to the wrong one must not be a guess)."""
+    from sqlalchemy import select
+
+    from booking.models import Business
+
+    async with db.read() as session:
+        ids = list((await session.scalars(select(Business.id).order_by(Business.id))).all())
+    if not ids:
+        raise CliError("no business yet: run `booking seed-demo` or `booking create-business`")
+    if len(ids) > 1:
+        listed = ", ".join(str(i) for i in ids)
+        raise CliError(f"several businesses ({listed}): name one with --business-id")
+    return ids[0]
 
 
 async def _date(settings: Settings, args: argparse.Namespace) -> int:
@@ -368,7 +386,9 @@ def _parser() -> argparse.ArgumentParser:
     link = commands.add_parser(
         "admin-link", help="print a one-time link that signs the owner in to the web page"
     )
-    link.add_argument("--business-id", type=int, required=True)
+    link.add_argument(
+        "--business-id", type=int, default=None, help="default: the only business there is"
+    )
     link.add_argument(
         "--url", default=None, help="where the page is reached (default: http://HOST:PORT)"
     )

@@ -118,3 +118,25 @@ def test_serve_prints_the_page_and_admin_link_signs_in_once(tmp_path: Path) -> N
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+@pytest.mark.processes
+def test_admin_link_needs_no_business_id_when_there_is_one_business(tmp_path: Path) -> None:
+    """With only the demo business, `booking admin-link` alone prints a link (as the serving
+    line suggests); once a second business exists it refuses, naming both ids and the flag."""
+    env = _environment(tmp_path)
+    run = {"env": env, "cwd": tmp_path, "capture_output": True, "text": True}
+    _demo_token(env, tmp_path)
+    alone = subprocess.run([*BOOKING, "admin-link"], **run)  # type: ignore[call-overload]
+    assert alone.returncode == 0, alone.stderr
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/admin/link/bkl_[\w-]+", alone.stdout.strip())
+    subprocess.run(  # type: ignore[call-overload]
+        [*BOOKING, "create-business", "--name", "Harbour Dental", "--timezone", "Europe/London",
+         "--region", "GB", "--number", "+44 20 7946 0000"],
+        check=True, **run,
+    )  # fmt: skip
+    several = subprocess.run([*BOOKING, "admin-link"], **run)  # type: ignore[call-overload]
+    assert several.returncode == 1
+    assert several.stderr.strip() == (
+        "booking: several businesses (1, 2): name one with --business-id"
+    )
