@@ -89,7 +89,7 @@ async def test_a_one_time_link_signs_in_once(
     web_client: httpx.AsyncClient, db: Database, shop: Shop
 ) -> None:
     """A link from `booking admin-link` signs the owner in once; the second use is refused
-    and names what to do."""
+    and names what to do, offering the token form and no longer a button that cannot work."""
     code = await admin_sessions.create_link(db, shop.business_id, NOW)
     form = await web_client.get(f"/admin/link/{code}")
     assert form.status_code == 200
@@ -100,6 +100,9 @@ async def test_a_one_time_link_signs_in_once(
     again = await web_client.post(f"/admin/link/{code}", data={"_csrf_token": csrf})
     assert again.status_code == 401
     assert "has been used or has expired" in again.text
+    assert "run booking admin-link for a new one" in again.text
+    assert '<button type="submit">Sign in</button>' not in again.text
+    assert 'href="/admin/sign-in"' in again.text
 
 
 async def test_a_link_past_its_lifetime_is_refused(

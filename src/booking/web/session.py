@@ -181,7 +181,8 @@ class SessionController(Controller):
         if opened is None:
             errors = {
                 "form": "This sign-in link has been used or has expired. "
-                "Run `booking admin-link` for a new one, or sign in with your admin token."
+                "On the server, run booking admin-link for a new one, or sign in with your "
+                "admin token."
             }
             return _refused(request, "sign_in_link.html", errors, code=code)
         return await _signed_in_response(request, opened.secret, "/admin")
