@@ -1,13 +1,16 @@
 """Setup in a real browser (Chromium via Playwright): weekly hours edited to give a lunch
-break take that hour out of the free times shown, and every Setup page is saved as a
-screenshot and read at a phone's width."""
+break take that hour out of the free times shown, signing out everywhere ends another
+browser's one-time-link session, and every Setup page is saved as a screenshot and read at a
+phone's width."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from booking.services import admin_sessions
+from tests.conftest import NOW
 from tests.web.conftest import Site, screenshot, sign_in
-from tests.web.pages_browser import PHONE, fits_a_phone
+from tests.web.pages_browser import PHONE, fits_a_phone, with_db
 
 WEDNESDAY = "2026-12-02"  # Alex works Tuesday to Saturday 10:00-13:00 and 13:30-18:00
 
@@ -77,6 +80,7 @@ def test_every_setup_page_reads_on_a_laptop_and_a_phone(page: Any, site: Site) -
         "setup-closures": "/admin/setup/closures",
         "setup-tokens": "/admin/setup/tokens",
         "setup-webhooks": "/admin/setup/webhooks",
+        "setup-sign-out-everywhere": "/admin/setup/sessions/end",
     }
     for name, path in pages.items():
         page.set_viewport_size({"width": 1280, "height": 860})
@@ -91,3 +95,35 @@ def test_every_setup_page_reads_on_a_laptop_and_a_phone(page: Any, site: Site) -
     tabs.get_by_role("link", name="Services").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/admin/setup/services")
+
+
+def test_signing_out_everywhere_ends_a_one_time_link_session(
+    browser: Any, page: Any, site: Site
+) -> None:
+    """Another browser signed in with a one-time link is listed on the access page; after
+    the owner confirms "Sign out everywhere", both browsers are back at the sign-in form."""
+    code = with_db(site, lambda db: admin_sessions.create_link(db, site.shop.business_id, NOW))
+    other = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        phone = other.new_page()
+        phone.goto(f"{site.url}/admin/link/{code}")
+        phone.get_by_role("button", name="Sign in").click()
+        phone.wait_for_url(lambda url: "/admin/sign-in" not in url and "/link/" not in url)
+
+        sign_in(page, site)
+        page.goto(site.url + "/admin/setup/tokens")
+        sessions = page.locator("#sessions")
+        assert "a one-time link" in sessions.inner_text()
+        assert "(this browser)" in sessions.inner_text()
+        sessions.get_by_role("link", name="Sign out everywhere…").click()
+        page.get_by_role("heading", name="Sign out everywhere?").wait_for()
+        page.get_by_role("button", name="Sign out everywhere").click()
+        page.wait_for_url("**/admin/sign-in?signed_out=everywhere")
+        notice = page.locator("p.notice[role=status]").inner_text()
+        assert notice == "Every session of this page has ended, this one included."
+        screenshot(page, "signed-out-everywhere")
+
+        phone.goto(site.url + "/admin/today")
+        assert "/admin/sign-in" in phone.url
+    finally:
+        other.close()
