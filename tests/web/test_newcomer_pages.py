@@ -141,3 +141,14 @@ def test_a_number_that_does_not_parse_is_shown_as_it_is() -> None:
     and a missing one as nothing, so a page never fails on it."""
     assert readable_phone("anonymous") == "anonymous"
     assert readable_phone(None) == ""
+
+
+async def test_a_staff_members_free_times_name_the_day_in_words(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A staff member's page says which day its free times are for as the owner reads a
+    date ("Tuesday 1 December 2026"), not as "2026-12-01"."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    page = await client.get(f"/admin/setup/staff/{shop.sam}", params={"day": "2026-12-01"})
+    assert "30-minute booking on Tuesday 1 December 2026:" in page.text
+    assert "2026-12-01:" not in page.text
