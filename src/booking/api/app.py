@@ -45,6 +45,7 @@ from booking.errors import NotFound
 from booking.lifecycle import Lifecycle
 from booking.models import MAX_ID, utcnow
 from booking.services.calendar_sync import SyncSettings
+from booking.web.headers import admin_security_headers
 from booking.web.render import template_config
 from booking.web.router import admin_router
 
@@ -150,6 +151,7 @@ def create_app(
         ],
         middleware=[PROMETHEUS.middleware],
         before_request=check_request,  # /admin has its own (forms are not JSON)
+        before_send=[admin_security_headers],  # CSP, nosniff, no-store... on /admin
         template_config=template_config(),
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
