@@ -3,14 +3,18 @@ library: the calendars chosen (by URL or display name; none chosen: all of them)
 series touching the window as iCalendar text. A calendar whose ctag (or, failing that, its
 sync-token) is unchanged since the last read is not read again.
 
-`caldav` is synchronous: `read` runs it in a worker thread under a deadline, and its own
-per-request timeout keeps that thread from hanging on. Errors are told without the address or
-the credentials.
+`caldav` is synchronous: `read` runs it in a worker thread under a deadline, which the thread
+keeps too (each answer is read by then, or its socket is shut), so it does not hang on after
+the read was given up; each answer is also capped in size, decoded. Errors are told without
+the address or the credentials.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,19 +77,64 @@ def _tag(calendar: Any) -> str | None:
     return None
 
 
-def _guard_every_request(client: Any, allow_private: bool) -> None:
+def _too_slow(timeout: float) -> FetchFailed:
+    return FetchFailed(f"no complete answer within {timeout:g} seconds")
+
+
+def _shut(response: Any) -> None:
+    with contextlib.suppress(Exception):  # read to the end and released meanwhile
+        response.raw.shutdown()
+
+
+def _read_body(response: Any, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    """The decoded body, at most `max_bytes` (a gzip bomb is cut off by what it decodes to),
+    and read by `deadline`: a server dripping a byte at a time has its socket shut then."""
+    body = bytearray()
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (response,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        for chunk in response.raw.stream(64 * 1024, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchFailed(f"an answer of the server is larger than {max_bytes} bytes")
+    except FetchFailed:
+        response.close()
+        raise
+    except Exception:
+        response.close()
+        if time.monotonic() >= deadline:
+            raise _too_slow(timeout) from None
+        raise
+    finally:
+        watchdog.cancel()
+    return bytes(body)
+
+
+def _guard_every_request(
+    client: Any, allow_private: bool, *, deadline: float, timeout: float, max_bytes: int
+) -> None:
     """Check each request's address with the outbound guard, in this worker thread: the
     library follows redirects and the principal's and calendars' URLs, which may name other
-    hosts than the one saved."""
+    hosts than the one saved. Each answer is read within what is left of the deadline and up
+    to `max_bytes` (the library would read any size, for as long as bytes keep coming)."""
     from requests.adapters import HTTPAdapter
 
     class Checked(HTTPAdapter):
         def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _too_slow(timeout)
             try:
                 asyncio.run(checked_target(str(request.url), allow_private=allow_private))
             except InvalidInput as exc:
                 raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
-            return super().send(request, *args, **kwargs)
+            kwargs["stream"] = True
+            kwargs["timeout"] = min(left, timeout)
+            response = super().send(request, *args, **kwargs)
+            response._content = _read_body(response, max_bytes, deadline, timeout)
+            response._content_consumed = True
+            return response
 
     for scheme in ("http://", "https://"):
         client.session.mount(scheme, Checked())
@@ -107,7 +156,10 @@ def _read_blocking(
         password=account.password,
         timeout=max(1, round(timeout)),
     ) as client:
-        _guard_every_request(client, allow_private)
+        deadline = time.monotonic() + timeout
+        _guard_every_request(
+            client, allow_private, deadline=deadline, timeout=timeout, max_bytes=max_bytes
+        )
         principal = client.principal()  # type: ignore[no-untyped-call]
         calendars = _chosen(principal.calendars(), account.read_calendars)
         tags = {str(c.url): _tag(c) for c in calendars}
@@ -154,7 +206,7 @@ async def read(
                 _read_blocking, account, state, window, timeout, max_bytes, allow_private
             )
     except TimeoutError:
-        raise FetchFailed(f"no complete answer within {timeout:g} seconds") from None
+        raise _too_slow(timeout) from None
     except FetchFailed:
         raise
     except Exception as exc:

@@ -1,0 +1,92 @@
+"""Calendar servers that misbehave on purpose (a local server speaking HTTP and WebDAV): a
+body dripped a byte at a time, more bytes than the cap, a gzip bomb, an XML entity bomb. Each
+read fails within its deadline with a reason that names no address, and a CalDAV read's worker
+thread lets go of the connection instead of reading on after the read was given up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from booking.services import calendar_caldav, calendar_ics
+from booking.services.calendar_ics import FetchFailed
+from tests.calendars.hostile_server import HostileServer
+
+WINDOW = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=30))
+CAP = 1_000_000
+TIMEOUT = 1.0
+
+
+@pytest.fixture
+def hostile(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
+    with HostileServer.start(request.param) as server:
+        yield server
+
+
+async def read_caldav(server: HostileServer) -> None:
+    account = calendar_caldav.Account(server.url, "sam", "secret-password")
+    await calendar_caldav.read(
+        account, {}, WINDOW, timeout=TIMEOUT, max_bytes=CAP, allow_private=True
+    )
+
+
+@pytest.mark.parametrize("hostile", ["drip"], indirect=True)
+async def test_a_caldav_server_dripping_bytes_is_let_go_at_the_deadline(
+    hostile: HostileServer,
+) -> None:
+    """A server sending its answer a byte every tenth of a second (each within the socket
+    timeout) fails the read at the deadline, and the worker thread hangs up on it then rather
+    than reading on for days."""
+    began = time.monotonic()
+    with pytest.raises(FetchFailed, match="no complete answer within 1 seconds") as refused:
+        await read_caldav(hostile)
+    assert time.monotonic() - began < TIMEOUT + 1.0
+    assert hostile.hung_up.wait(3.0), "the worker thread is still reading"
+    assert "127.0.0.1" not in str(refused.value) and "secret" not in str(refused.value)
+
+
+@pytest.mark.parametrize("hostile", ["huge", "gzip"], indirect=True)
+async def test_a_caldav_answer_past_the_cap_is_refused(hostile: HostileServer) -> None:
+    """An answer of 20 MB (plain and chunked, or a small gzip that decodes to 20 MB) is cut
+    off at the cap of what it decodes to, and the read fails saying so."""
+    began = time.monotonic()
+    with pytest.raises(FetchFailed, match=f"larger than {CAP} bytes"):
+        await read_caldav(hostile)
+    assert time.monotonic() - began < TIMEOUT + 1.0
+
+
+@pytest.mark.parametrize("hostile", ["xml-bomb"], indirect=True)
+async def test_a_caldav_xml_entity_bomb_is_refused_at_once(hostile: HostileServer) -> None:
+    """A PROPFIND answer whose entities would expand to gigabytes fails the read at once,
+    reported as the server's error, not expanded."""
+    began = time.monotonic()
+    with pytest.raises(FetchFailed, match="CalDAV") as refused:
+        await read_caldav(hostile)
+    assert time.monotonic() - began < TIMEOUT
+    assert "xxxxxxxx" not in str(refused.value)
+
+
+@pytest.mark.parametrize("hostile", ["drip"], indirect=True)
+async def test_an_ics_feed_dripping_bytes_fails_at_the_deadline(hostile: HostileServer) -> None:
+    """The deadline of an ICS fetch covers its whole body, not each read of the socket."""
+    began = time.monotonic()
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(FetchFailed, match="no complete answer within 1 seconds"):
+            await calendar_ics.fetch(
+                client, hostile.url, {}, max_bytes=CAP, timeout=TIMEOUT, allow_private=True
+            )
+    assert time.monotonic() - began < TIMEOUT + 1.0
+
+
+@pytest.mark.parametrize("hostile", ["gzip", "huge"], indirect=True)
+async def test_an_ics_feed_past_the_cap_is_refused(hostile: HostileServer) -> None:
+    """An ICS answer past the cap, counted in decoded bytes (a gzip bomb), is refused."""
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(FetchFailed, match=f"larger than the limit of {CAP} bytes"):
+            await calendar_ics.fetch(
+                client, hostile.url, {}, max_bytes=CAP, timeout=5.0, allow_private=True
+            )
