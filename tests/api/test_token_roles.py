@@ -13,7 +13,7 @@ from tests.api.test_security import snapshot
 from tests.conftest import NOW
 
 PROBLEM = "application/problem+json"
-OWNER_ONLY_PREFIXES = ("/api/tokens", "/api/webhooks")
+OWNER_ONLY_PREFIXES = ("/api/tokens", "/api/admin-sessions", "/api/webhooks")
 SETTINGS_WRITES = {
     ("PATCH", "/api/business"),
     ("POST", "/api/business/closures"),
@@ -31,7 +31,8 @@ BODY = {
 
 
 def owner_only_routes(db) -> list[tuple[str, str]]:
-    """Every token and webhook route, read from the app, and the business-settings writes."""
+    """Every token, web-session and webhook route, read from the app, and the business-settings
+    writes."""
     found = []
     for route in create_app(db, clock=lambda: NOW).routes:
         methods = sorted(getattr(route, "methods", set()) - {"OPTIONS", "HEAD"})
@@ -56,8 +57,9 @@ def bearer(issued: dict) -> dict[str, str]:
 
 
 async def test_staff_token_is_refused_every_owner_route(client, db, shop, auth):
-    """A staff token gets 403 with a problem body naming the owner role on every token and
-    webhook route and on each change of the business's settings; nothing changes."""
+    """A staff token gets 403 with a problem body naming the owner role on every token,
+    web-session and webhook route and on each change of the business's settings; nothing
+    changes."""
     staff = bearer(await issue(client, auth, "front desk", "staff"))
     closure = await businesses.create_closure(db, shop.business_id, NOW.date(), NOW.date(), "x")
     hook = await webhooks.create_subscription(
@@ -66,7 +68,7 @@ async def test_staff_token_is_refused_every_owner_route(client, db, shop, auth):
     (own, _) = await tokens.list_tokens(db, shop.business_id)
     ids = {"token_id": own.id, "webhook_id": hook.id, "closure_id": closure.id}
     routes = owner_only_routes(db)
-    assert len(routes) == 10, routes
+    assert len(routes) == 12, routes
     before = await snapshot(db)
     for method, template in routes:
         path = re.sub(r"\{(\w+):\w+\}", lambda m: str(ids[m.group(1)]), template)
