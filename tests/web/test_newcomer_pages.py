@@ -1,11 +1,13 @@
 """What a new owner trips on, over plain HTTP: the book shows the times a staff member's own
 calendar holds (so a white stretch that is not offered is explained), the cancel confirmation
-speaks of the customer's notice rather than of the API, every page's icon exists, and a
-calendar address on the local network is refused with what to set to allow it."""
+speaks of the customer's notice rather than of the API, every page's icon exists, a
+calendar address on the local network is refused with what to set to allow it, a calendar
+that cannot be read says so in plain words, and numbers and days read as people write them."""
 
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, time
 
@@ -14,6 +16,7 @@ import pytest
 
 from booking.api.app import create_app
 from booking.db import Database
+from booking.models import CalendarConnection
 from booking.services import calendar_connections
 from booking.services.appointments import BookingRequest, book
 from booking.services.calendar_sync import SyncSettings
@@ -152,3 +155,33 @@ async def test_a_staff_members_free_times_name_the_day_in_words(
     page = await client.get(f"/admin/setup/staff/{shop.sam}", params={"day": "2026-12-01"})
     assert "30-minute booking on Tuesday 1 December 2026:" in page.text
     assert "2026-12-01:" not in page.text
+
+
+async def test_a_calendar_that_cannot_be_reached_says_so_in_plain_words(
+    local_client: httpx.AsyncClient, db: Database, shop: Shop, feed: IcsServer
+) -> None:
+    """A feed read once and then gone (its server stopped) shows as its last error that its
+    server could not be reached, with no library error names, and that the busy times of its
+    last good sync still count; Today still shows them."""
+    client, csrf = await signed_in_client(local_client, shop.token)
+    member = f"/admin/setup/staff/{shop.sam}"
+    await client.post(
+        f"{member}/calendars",
+        data={"_csrf_token": csrf, "kind": "ics", "url": feed.url, "name": "Google"},
+    )
+    [connection] = await calendar_connections.list_connections(db, shop.business_id, shop.sam)
+    await client.post(f"{member}/calendars/{connection.id}/sync", data={"_csrf_token": csrf})
+    with socket.socket() as free:  # an address where nothing listens
+        free.bind(("127.0.0.1", 0))
+        gone = f"http://127.0.0.1:{free.getsockname()[1]}/calendar.ics"
+    async with db.write() as session:
+        row = await session.get(CalendarConnection, connection.id)
+        assert row is not None
+        row.url = gone  # as if the feed's server went away after the first read
+    await client.post(f"{member}/calendars/{connection.id}/sync", data={"_csrf_token": csrf})
+    page = await client.get(member)
+    assert "could not reach the calendar&#39;s server" in page.text
+    assert "ConnectError" not in page.text
+    assert "The busy times of its last good sync still count" in page.text
+    today = await client.get("/admin/today", params={"day": "2026-12-01"})
+    assert "Sam busy in their calendar 10:00–11:00" in today.text

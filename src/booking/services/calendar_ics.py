@@ -111,8 +111,13 @@ async def fetch(
             )
     except (TimeoutError, httpx.TimeoutException):
         raise FetchFailed(f"no complete answer within {timeout:g} seconds") from None
-    except httpx.TransportError as exc:
-        raise FetchFailed(f"could not connect ({type(exc).__name__})") from None
+    except httpx.ConnectError:
+        raise FetchFailed(
+            "could not reach the calendar's server (it refused the connection or is not "
+            "answering at that address)"
+        ) from None
+    except httpx.TransportError:
+        raise FetchFailed("the connection to the calendar's server broke off") from None
     if status == 304:
         return Fetched(None, state)
     fresh = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
