@@ -18,11 +18,13 @@ from tests.conftest import NOW
 from tests.factories import Shop
 
 UNSAFE = [
-    "http://127.0.0.1:9/hook",
+    "http://127.0.0.1:59/hook",
     "https://10.0.0.7/hook",
     "http://169.254.169.254/latest/meta-data/",
-    "http://localhost:9/hook",
+    "http://localhost:59/hook",
 ]
+# What OUTBOUND_ALLOW_PRIVATE lets through: all but the clouds' metadata address.
+ON_THE_LAN = [url for url in UNSAFE if "169.254.169.254" not in url]
 
 
 @pytest.fixture
@@ -57,11 +59,11 @@ async def test_a_webhook_to_a_private_address_is_refused_by_default(
     assert (await client.get("/api/webhooks", headers=auth)).json() == []
 
 
-@pytest.mark.parametrize("url", UNSAFE)
+@pytest.mark.parametrize("url", ON_THE_LAN)
 async def test_a_webhook_to_a_private_address_is_saved_when_allowed(
     lan_client: httpx.AsyncClient, auth: dict[str, str], url: str
 ) -> None:
-    """With OUTBOUND_ALLOW_PRIVATE the same URLs are saved."""
+    """With OUTBOUND_ALLOW_PRIVATE the same URLs are saved (not the metadata address)."""
     answer = await lan_client.post(
         "/api/webhooks", json={"url": url, "events": ["message.taken"]}, headers=auth
     )
@@ -162,11 +164,12 @@ async def test_a_calendar_on_a_private_address_is_refused_by_default(
     assert (await client.get(calendars, headers=auth)).json() == []
 
 
-@pytest.mark.parametrize("url", UNSAFE)
+@pytest.mark.parametrize("url", ON_THE_LAN)
 async def test_a_calendar_on_a_private_address_is_saved_when_allowed(
     lan_client: httpx.AsyncClient, shop: Shop, auth: dict[str, str], url: str
 ) -> None:
-    """With OUTBOUND_ALLOW_PRIVATE the same addresses are saved (a Nextcloud on the LAN)."""
+    """With OUTBOUND_ALLOW_PRIVATE the same addresses are saved (a Nextcloud on the LAN), the
+    metadata address excepted."""
     answer = await lan_client.post(
         f"/api/staff/{shop.sam}/calendars",
         json={
@@ -180,3 +183,18 @@ async def test_a_calendar_on_a_private_address_is_saved_when_allowed(
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["url"] == url
+
+
+async def test_the_metadata_address_is_refused_even_when_private_is_allowed(
+    lan_client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """With OUTBOUND_ALLOW_PRIVATE, a webhook to the cloud's metadata address is still
+    refused with a 422 naming `url`."""
+    answer = await lan_client.post(
+        "/api/webhooks",
+        json={"url": "http://169.254.169.254/latest/meta-data/", "events": ["message.taken"]},
+        headers=auth,
+    )
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["field"] == "url" and "metadata" in error["message"]

@@ -230,7 +230,7 @@ async def test_refused_booking_writes_no_delivery(client, db, shop, auth, receiv
 async def test_moves_and_cancellations_are_events(client, db, shop, auth):
     """Moving and cancelling write their own events for subscribers to them."""
     await subscribe(
-        client, auth, "http://127.0.0.1:9/none", ["appointment.moved", "appointment.cancelled"]
+        client, auth, "http://127.0.0.1:59/none", ["appointment.moved", "appointment.cancelled"]
     )
     booked = (await book(client, auth, shop)).json()
     await client.patch(
@@ -265,7 +265,7 @@ async def test_change_failing_after_its_delivery_was_queued_leaves_no_delivery(
 ):
     """When the booking's transaction fails after its delivery row was written (and flushed)
     in it, the rollback takes the delivery with it: no appointment and no delivery remain."""
-    await subscribe(client, auth, "http://127.0.0.1:9/none", ["appointment.booked"])
+    await subscribe(client, auth, "http://127.0.0.1:59/none", ["appointment.booked"])
     real_announce = appointments._announce
     seen_in_transaction: list[int] = []
 

@@ -97,7 +97,7 @@ async def test_an_owner_subscribes_a_webhook_and_reads_its_deliveries(
     client, csrf = await signed_in_client(web_client, shop.token)
     loopback = await client.post(
         "/admin/setup/webhooks",
-        data={"_csrf_token": csrf, "url": "http://127.0.0.1:9/hook", "events": "message.taken"},
+        data={"_csrf_token": csrf, "url": "http://127.0.0.1:59/hook", "events": "message.taken"},
     )
     assert loopback.status_code == 422 and 'id="e-url"' in loopback.text
     no_events = await client.post(

@@ -2,7 +2,9 @@
 resolution, no loopback, private, link-local, multicast, reserved or cloud metadata address,
 so that nobody can point the server at itself or its network. Checked when a URL is saved and
 again before every connection (DNS may have changed since). OUTBOUND_ALLOW_PRIVATE lifts the
-address rule for a business whose own server (a Nextcloud on its LAN) has a private address.
+address rule for a business whose own server (a Nextcloud on its LAN) has a private address,
+but for the clouds' metadata addresses. The ports of other protocols (the Fetch standard's
+list) are refused whatever the setting.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# The ports browsers never send HTTP to (the Fetch standard's "bad ports"): mail, SSH, DNS,
+# IRC, SIP and the like, whose servers a crafted HTTP request could talk to in their protocol.
+BAD_PORTS = frozenset(
+    {0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+     101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179,
+     389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601,
+     636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
+     6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080}
+)  # fmt: skip
 
 
 class UnsafeUrl(InvalidInput):
@@ -55,7 +66,7 @@ class Target:
 
 def check_url_syntax(url: str, field: str = "url") -> None:
     """http or https, a host, no user name or password in it (they would be logged and
-    shown), a valid port, at most 2,000 characters."""
+    shown), a valid port that is not another protocol's, at most 2,000 characters."""
     _parts(url, field)
 
 
@@ -71,15 +82,35 @@ def _parts(url: str, field: str) -> SplitResult:
         raise UnsafeUrl(field, "must be an http or https URL with a host")
     if parts.username is not None or parts.password is not None:
         raise UnsafeUrl(field, "must not carry a user name or password; give them separately")
+    if parts.port in BAD_PORTS:
+        raise UnsafeUrl(
+            field, f"port {parts.port} belongs to another protocol (mail, SSH...); use the "
+            "port of the web server",
+        )  # fmt: skip
     return parts
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (IPv4-mapped, 6to4, NAT64), if any."""
+    embedded = address.ipv4_mapped or address.sixtofour
+    if embedded is None and address in _NAT64:
+        embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return embedded
+
+
+def _is_metadata(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return embedded in METADATA_ADDRESSES
+        address = ipaddress.IPv6Address(address.compressed.split("%")[0])
+    return address in METADATA_ADDRESSES
 
 
 def refusal(address: IPAddress) -> str | None:
     """Why an address must not be connected to, or None when it is a public one."""
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        embedded = _embedded_ipv4(address)
         if embedded is not None:
             return refusal(embedded)
         address = ipaddress.IPv6Address(address.compressed.split("%")[0])  # no zone id
@@ -122,11 +153,19 @@ async def _resolve(host: str, port: int, field: str) -> tuple[IPAddress, ...]:
 
 async def checked_target(url: str, *, allow_private: bool, field: str = "url") -> Target:
     """Check the URL's form, then resolve its host and refuse it if ANY address is not public
-    (one bad answer is enough to be sent there). With `allow_private`, the form only."""
+    (one bad answer is enough to be sent there). With `allow_private`, the form, and no
+    cloud metadata address (no server on a LAN is one; the credentials it hands out are)."""
     parts = _parts(url, field)
     host = str(parts.hostname)
     port = parts.port or _DEFAULT_PORTS[parts.scheme]
     if allow_private:
+        with contextlib.suppress(HostNotFound):  # the connection fails by itself then
+            for address in await _resolve(host, port, field):
+                if _is_metadata(address):
+                    shown = host if host == str(address) else f"{host} ({address})"
+                    raise UnsafeUrl(
+                        field, f"{shown} is a cloud metadata address, which is never reached"
+                    )
         return Target(parts, host, port, ())
     addresses = await _resolve(host, port, field)
     for address in addresses:
