@@ -18,6 +18,7 @@ from booking.api.app import create_app
 from booking.db import Database
 from booking.models import CalendarConnection
 from booking.services import calendar_connections
+from booking.services.appointment_queries import list_appointments
 from booking.services.appointments import BookingRequest, book
 from booking.services.calendar_sync import SyncSettings
 from booking.services.phones import readable_phone
@@ -185,3 +186,25 @@ async def test_a_calendar_that_cannot_be_reached_says_so_in_plain_words(
     assert "The busy times of its last good sync still count" in page.text
     today = await client.get("/admin/today", params={"day": "2026-12-01"})
     assert "Sam busy in their calendar 10:00–11:00" in today.text
+
+
+async def test_a_new_customer_with_a_known_number_is_named_not_numbered(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """New booking for a "new" customer whose number Ada already has answers 409 naming Ada
+    beside the phone field (no customer id), picks her, and books nothing."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    answer = await client.post(
+        "/admin/book",
+        data={
+            "_csrf_token": csrf, "service_id": str(shop.haircut), "staff_id": str(shop.sam),
+            "appointment_date": "2026-12-01", "slot": f"10:00|{shop.sam}",
+            "customer_id": "new", "name": "Ada L", "phone": "234-567-8900",
+        },
+    )  # fmt: skip
+    assert answer.status_code == 409
+    assert 'id="e-phone">Ada already has this number; they are picked below' in answer.text
+    assert "(id " not in answer.text
+    assert f'name="customer_id" value="{shop.ada}" checked' in answer.text
+    booked = await list_appointments(db, shop.business_id, customer_id=shop.ada)
+    assert booked.items == []

@@ -119,7 +119,8 @@ class CustomerPages(Controller):
                     db, owner, customer_id, **body.model_dump(exclude_unset=True)
                 )
             except DuplicateCustomer as exc:
-                errors = {"phone": f"another customer (id {exc.customer_id}) has this number"}
+                other = await customers.get_customer(db, owner, exc.customer_id)
+                errors = {"phone": f"another customer, {other.name}, has this number"}
             except BookingError as exc:
                 errors = errors_of(exc)
         if errors:

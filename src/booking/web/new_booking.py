@@ -167,7 +167,8 @@ class NewBookingController(Controller):
                 booked = await appointments.book(db, wanted, idempotency_key=key, now=now(request))
         except DuplicateCustomer as exc:
             form["customer_id"] = str(exc.customer_id)
-            errors = {"phone": exc.message + "; they are picked below"}
+            known = await customers.get_customer(db, business_id, exc.customer_id)
+            errors = {"phone": f"{known.name} already has this number; they are picked below"}
             return await _render(request, form, errors, status_code=409)
         except (SlotUnavailable, InvalidInput) as exc:
             if isinstance(exc, InvalidInput) and exc.field in CUSTOMER_FIELDS:
