@@ -29,7 +29,8 @@ run: install
 	@echo "make: creating the demo business unless the database has one"
 	@$(BIN)/booking seed-demo
 	@echo "make: starting the server: it logs \"serving\", its address and the web page's (/admin);"
-	@echo "make: sign in there with the admin token printed above (the API: Authorization: Bearer bk_...)"
+	@echo "make: sign in there with the admin token printed above, or a one-time link from"
+	@echo "make: .venv/bin/booking admin-link (the API: Authorization: Bearer bk_...)"
 	@$(BIN)/booking serve
 
 test: install

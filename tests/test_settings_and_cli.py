@@ -277,7 +277,8 @@ def test_seed_demo_skips_a_database_that_already_has_a_business(tmp_path):
 
 def test_seed_demo_twice_creates_one_demo(tmp_path):
     """Running seed-demo twice on an empty database leaves exactly one Demo Salon, with its two
-    staff and three services; the second run reports it as present."""
+    staff and three services; the second run reports it as present and says how to sign in
+    again (a one-time link, or a new owner token)."""
     env = sqlite_env(tmp_path)
     assert run_booking("migrate", env=env, cwd=tmp_path).returncode == 0
     first = run_booking("seed-demo", env=env, cwd=tmp_path)
@@ -285,6 +286,8 @@ def test_seed_demo_twice_creates_one_demo(tmp_path):
     assert first.returncode == 0 and second.returncode == 0
     assert "Demo business created" in first.stdout
     assert "Demo business already present" in second.stdout and "bk_" not in second.stdout
+    assert "booking admin-link --business-id 1 (a one-time link)" in second.stdout
+    assert "booking create-token --business-id 1 --role owner" in second.stdout
     assert business_rows(tmp_path) == [(1, "Demo Salon")]
     with sqlite3.connect(tmp_path / "b.db") as conn:
         assert conn.execute("SELECT count(*) FROM staff").fetchone() == (2,)

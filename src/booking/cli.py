@@ -118,8 +118,9 @@ async def _seed_demo(settings: Settings, as_json: bool) -> int:
     else:
         print(f"Demo business already present: {json.dumps(ids)}")
         print(
-            f"For a new admin token: booking create-token --business-id {demo.business_id} "
-            "--role owner"
+            f"Its admin token was printed when it was created. To sign in to the web page: "
+            f"booking admin-link --business-id {demo.business_id} (a one-time link); for a new "
+            f"admin token: booking create-token --business-id {demo.business_id} --role owner"
         )
     return 0
 
