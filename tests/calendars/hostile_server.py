@@ -1,6 +1,7 @@
 """A local HTTP server that answers every GET and PROPFIND the way a hostile or broken
 calendar server might: dripping its body a byte at a time, sending more than any cap, a gzip
-bomb, or an XML entity bomb. It notes when the client hung up.
+bomb, an XML entity bomb, or (to any method) a success whose body never ends. It notes when
+the client hung up.
 
     with HostileServer.start("drip") as server:
         server.url                 # http://127.0.0.1:<port>/dav/
@@ -64,6 +65,12 @@ class HostileServer:
             def _send(self, mode: str) -> None:
                 kind = "text/calendar" if self.command == "GET" else "application/xml"
                 self.send_response(207 if self.command == "PROPFIND" else 200)
+                if mode == "endless":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    block = b"x" * 65536
+                    while True:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
                 self.send_header("Content-Type", kind)
                 if mode == "drip":
                     self.send_header("Content-Length", str(10**6))
@@ -94,6 +101,7 @@ class HostileServer:
                 self.wfile.flush()
 
             do_GET = do_PROPFIND = do_REPORT = do_OPTIONS = _answer
+            do_PUT = do_POST = do_DELETE = _answer
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True

@@ -22,7 +22,7 @@ from booking.logging import get_logger
 from booking.services.calendar_writes import Login, NothingToWrite, Write, current_write
 from booking.services.delivery import Due, Outcome
 from booking.services.outbound_url import HostNotFound, UnsafeUrl, checked_target, pinned
-from booking.services.webhook_channel import host_of
+from booking.services.webhook_channel import host_of, status_only
 
 if TYPE_CHECKING:
     import httpx  # imported when delivering: the API does not need it to start
@@ -131,26 +131,26 @@ class CalendarChannel:
             if login.username
             else httpx.USE_CLIENT_DEFAULT
         )
+        if write.ics is None:
+            request = self._client.build_request(
+                "DELETE", url, headers=host_header, extensions=extensions
+            )
+        else:
+            request = self._client.build_request(
+                "PUT",
+                url,
+                content=write.ics,
+                headers={
+                    "Content-Type": "text/calendar; charset=utf-8",
+                    **({"If-Match": "*"} if only_if_present else {}),
+                    **host_header,
+                },
+                extensions=extensions,
+            )
         try:
-            if write.ics is None:
-                response = await self._client.delete(
-                    url, headers=host_header, extensions=extensions, auth=auth
-                )
-            else:
-                response = await self._client.put(
-                    url,
-                    content=write.ics,
-                    headers={
-                        "Content-Type": "text/calendar; charset=utf-8",
-                        **({"If-Match": "*"} if only_if_present else {}),
-                        **host_header,
-                    },
-                    extensions=extensions,
-                    auth=auth,
-                )
+            status = await status_only(self._client, request, auth=auth)
         except httpx.HTTPError as exc:
             return _outcome(started, None, f"{type(exc).__name__}: {exc}"[:500])
-        status = response.status_code
         if 200 <= status < 300 or (write.ics is None and status in (404, 410)):
             return _outcome(started, status, None)
         if only_if_present and status == 412:  # no such event: nothing to rewrite

@@ -17,6 +17,23 @@ if TYPE_CHECKING:
     import httpx  # imported when delivering: the API does not need it to start
 
 
+async def status_only(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    auth: httpx.Auth | httpx._client.UseClientDefault | None = None,
+) -> int:
+    """Send the request and answer its status, reading none of the body: a receiver could
+    answer with gigabytes (or forever), and nothing in it is used."""
+    import httpx
+
+    response = await client.send(
+        request, stream=True, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT
+    )
+    await response.aclose()
+    return response.status_code
+
+
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
@@ -38,7 +55,8 @@ async def post(
         async with asyncio.timeout(deadline_seconds):
             target = await checked_target(due.url, allow_private=allow_private)
             url, host_header, extensions = pinned(target)
-            response = await client.post(
+            request = client.build_request(
+                "POST",
                 url,
                 content=due.body,
                 headers={
@@ -51,7 +69,7 @@ async def post(
                 extensions=extensions,
                 timeout=deadline_seconds,
             )
-        status_code = response.status_code
+            status_code = await status_only(client, request)
         if not 200 <= status_code < 300:
             error = f"receiver answered {status_code}"
     except HostNotFound as exc:
