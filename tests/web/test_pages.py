@@ -163,8 +163,9 @@ async def test_errors_are_shown_next_to_their_fields(
 async def test_a_move_to_a_taken_time_is_refused_and_leaves_it(
     web_client: httpx.AsyncClient, db: Database, shop: Shop
 ) -> None:
-    """Moving an appointment onto another booking answers 409 with nearest free times and
-    leaves both appointments where they were; a free time moves it."""
+    """Moving an appointment onto another booking answers 409 saying the time is taken (not
+    "no longer free": the owner chose it) with nearest free times, and leaves both
+    appointments where they were; a free time moves it."""
     first = await _book_ada(db, shop, "10:00")
     second = await _book_ada(db, shop, "11:00")
     client, csrf = await signed_in_client(web_client, shop.token)
@@ -173,6 +174,10 @@ async def test_a_move_to_a_taken_time_is_refused_and_leaves_it(
         data={"_csrf_token": csrf, "appointment_date": TUESDAY, "appointment_time": "10:15"},
     )
     assert refused.status_code == 409
+    assert "that time is taken (by another booking, or in the staff member&#39;s own" in (
+        refused.text
+    )
+    assert "no longer free" not in refused.text
     assert "Nearest free times" in refused.text
     kept = await appointments.get_appointment(db, shop.business_id, second)
     assert kept.local_time.isoformat() == "11:00:00"

@@ -25,6 +25,8 @@ from booking.web.forms import FORM, FieldErrors, errors_of, read_form
 from booking.web.render import fragment, is_htmx, page
 from booking.web.session import current_business
 
+MOVE_TAKEN = "that time is taken (by another booking, or in the staff member's own calendar)"
+
 DONE = {
     "moved": "Moved.",
     "cancelled": "Cancelled.",
@@ -162,7 +164,8 @@ class AppointmentController(Controller):
                 return await _refused(request, appointment_id, exc)  # e.g. already cancelled
             errors = errors_of(exc)
             if isinstance(exc, SlotUnavailable):
-                errors, status = {"appointment_time": exc.message}, 409
+                # The owner chose this time themselves: it was never "no longer" free.
+                errors, status = {"appointment_time": MOVE_TAKEN}, 409
         context = await _context(request, appointment_id)
         found: AppointmentInfo = context["a"]
         if day is not None and at is not None:  # a time that is taken or outside hours
