@@ -66,17 +66,23 @@ async def _get(
 ) -> tuple[int, bytes, dict[str, str]]:
     import httpx
 
+    origin: tuple[str, str, int] | None = None
     for _ in range(MAX_REDIRECTS + 1):
         try:
             target = await check_before_connecting(url, allow_private=allow_private)
         except InvalidInput as exc:
             raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
+        here = (target.parts.scheme, target.host.lower(), target.port)
+        origin = origin or here
+        # The user name and password are the saved address's: never sent to the host of a
+        # redirect elsewhere (as a browser does), which would learn them.
+        login = auth if auth and here == origin else None
         # To the address just checked, not to what a second DNS answer might say.
         pinned_url, host_header, extensions = pinned(target)
         request = client.build_request(
             "GET", pinned_url, headers={**headers, **host_header}, extensions=extensions
         )
-        response = await client.send(request, stream=True, auth=auth or httpx.USE_CLIENT_DEFAULT)
+        response = await client.send(request, stream=True, auth=login or httpx.USE_CLIENT_DEFAULT)
         try:
             if response.is_redirect and "Location" in response.headers:
                 url = str(httpx.URL(target.parts.geturl()).join(response.headers["Location"]))
