@@ -208,3 +208,15 @@ async def test_a_new_customer_with_a_known_number_is_named_not_numbered(
     assert f'name="customer_id" value="{shop.ada}" checked' in answer.text
     booked = await list_appointments(db, shop.business_id, customer_id=shop.ada)
     assert booked.items == []
+
+
+async def test_the_error_page_speaks_in_sentences(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """An address that is no page answers 404 with a sentence (capital first letter, full
+    stop) and a way back to the start."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    answer = await client.get("/admin/no-such-page")
+    assert answer.status_code == 404
+    assert "<p>No page of this site is at that address.</p>" in answer.text
+    assert 'href="/admin">Back to the start' in answer.text

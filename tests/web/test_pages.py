@@ -399,4 +399,4 @@ async def test_htmx_requests_get_errors_and_sign_in_in_their_own_shape(
     assert missing.status_code == 404
     assert missing.headers["hx-retarget"] == "#flash"
     assert "<html" not in missing.text
-    assert "no appointment with id 999999" in missing.text
+    assert "No appointment with id 999999." in missing.text

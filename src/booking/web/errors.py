@@ -80,6 +80,16 @@ def sign_in_redirect(request: Request[Any, Any, Any]) -> Response[Any]:
     return Redirect(target, status_code=303)
 
 
+def _sentence(detail: str) -> str:
+    """A problem's detail (written to sit beside a field, in lower case) as a sentence of
+    its own, as the page shows it."""
+    text = detail.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The one error page of /admin (a fragment for an htmx request)."""
     if isinstance(exc, SignInRequired):
@@ -91,7 +101,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         detail = _CSRF_MESSAGE
     title = _TITLES.get(status, "Something went wrong")
     headers = dict(problem.headers or {})
-    context: dict[str, Any] = {"status": status, "title": title, "message": detail}
+    context: dict[str, Any] = {"status": status, "title": title, "message": _sentence(detail)}
     if is_htmx(request):
         headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
         response = fragment(request, "_flash.html", status_code=status, **context)
