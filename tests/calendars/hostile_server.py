@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 BIG = 20 * 1024 * 1024  # what "huge" and the gzip bomb decode to
+GZIP_BOMB = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"\0" * BIG, 9)  # made once: about 20 KB
 
 
 def xml_bomb() -> bytes:
@@ -88,7 +89,7 @@ class HostileServer:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
                     self.wfile.write(b"0\r\n\r\n")
                 elif mode == "gzip":
-                    body = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"\0" * BIG, 9)
+                    body = GZIP_BOMB
                     self.send_header("Content-Encoding", "gzip")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()

@@ -90,3 +90,24 @@ async def test_an_ics_feed_past_the_cap_is_refused(hostile: HostileServer) -> No
             await calendar_ics.fetch(
                 client, hostile.url, {}, max_bytes=CAP, timeout=5.0, allow_private=True
             )
+
+
+@pytest.mark.parametrize("hostile", ["gzip"], indirect=True)
+async def test_an_ics_gzip_bomb_is_inflated_no_further_than_the_cap(
+    hostile: HostileServer,
+) -> None:
+    """A small gzip answer that decodes to 20 MB is inflated a piece at a time and given up
+    at the cap: memory never holds much more than the cap of it."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(FetchFailed, match="larger than the limit"):
+                await calendar_ics.fetch(
+                    client, hostile.url, {}, max_bytes=CAP, timeout=5.0, allow_private=True
+                )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * CAP
