@@ -266,7 +266,7 @@ async def test_change_failing_after_its_delivery_was_queued_leaves_no_delivery(
     """When the booking's transaction fails after its delivery row was written (and flushed)
     in it, the rollback takes the delivery with it: no appointment and no delivery remain."""
     await subscribe(client, auth, "http://127.0.0.1:59/none", ["appointment.booked"])
-    real_announce = appointments._announce
+    real_announce = appointments.announce
     seen_in_transaction: list[int] = []
 
     async def announce_then_fail(session, event, appointment, now, customer=None):
@@ -277,7 +277,7 @@ async def test_change_failing_after_its_delivery_was_queued_leaves_no_delivery(
         )
         raise RuntimeError("the change fails after its delivery was queued")
 
-    monkeypatch.setattr(appointments, "_announce", announce_then_fail)
+    monkeypatch.setattr(appointments, "announce", announce_then_fail)
     request = appointments.BookingRequest(
         business_id=shop.business_id,
         customer_id=shop.ada,
@@ -291,7 +291,7 @@ async def test_change_failing_after_its_delivery_was_queued_leaves_no_delivery(
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
         assert await session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
-    monkeypatch.setattr(appointments, "_announce", real_announce)
+    monkeypatch.setattr(appointments, "announce", real_announce)
     assert (await book(client, auth, shop)).status_code == 201
     async with db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Appointment)) == 1

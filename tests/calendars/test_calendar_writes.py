@@ -138,14 +138,14 @@ async def test_a_change_that_rolled_back_writes_nothing(
     first = await book(db, shop, time(10))
     await book(db, shop, time(11))
     await send(db)
-    real_announce = appointments._announce
+    real_announce = appointments.announce
 
     async def announce_then_fail(session, event, appointment, now, customer=None):
         await real_announce(session, event, appointment, now, customer)
         await session.flush()
         raise RuntimeError("the booking fails after its calendar write was queued")
 
-    monkeypatch.setattr(appointments, "_announce", announce_then_fail)
+    monkeypatch.setattr(appointments, "announce", announce_then_fail)
     with pytest.raises(RuntimeError):
         await book(db, shop, time(14))
     monkeypatch.undo()

@@ -1,4 +1,6 @@
-"""Appointments: book, move (one transaction), cancel (cut-off respected), list, mark.
+"""Appointments: book, move (one transaction), cancel (cut-off respected). What an appointment
+looks like and reading it (`appointment_info`), what a change sends (`appointment_announce`)
+and the status machine (`appointment_status`) live beside it; their names are re-exported here.
 
 The Python checks here give a precise error; the database constraint is the guarantee
 (`integrity.is_overlap`), so a race lost at commit time is still a clean `SlotUnavailable`.
@@ -37,10 +39,21 @@ from booking.models import (
     AppointmentSource,
     AppointmentStatus,
     Call,
-    Service,
-    Staff,
 )
-from booking.services import calendar_writes, idempotency, notifications, webhooks
+from booking.services import calendar_writes, idempotency
+from booking.services.appointment_announce import (
+    announce,
+    announce_cancelled,
+    announce_moved,
+)
+from booking.services.appointment_info import (
+    AppointmentInfo,
+    describe,
+    get_appointment,
+    list_upcoming,
+    load,
+)
+from booking.services.appointment_status import check_transition, set_status
 from booking.services.availability import (
     Candidate,
     Need,
@@ -50,7 +63,7 @@ from booking.services.availability import (
     rules_for,
 )
 from booking.services.businesses import BusinessInfo, read_business
-from booking.services.customers import CustomerInfo, read_customer
+from booking.services.customers import read_customer
 from booking.services.integrity import is_overlap, is_unique_on
 from booking.services.line_caps import check_caps
 from booking.services.localtime import require_instant
@@ -86,39 +99,6 @@ def _retry_when_aborted(write: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awai
 
 
 @dataclass(frozen=True)
-class AppointmentInfo:
-    """An appointment as people speak of it: wall-clock time in the business's zone, and UTC."""
-
-    id: int
-    business_id: int
-    staff_id: int
-    staff_name: str
-    customer_id: int | None
-    service_id: int | None
-    service_name: str | None
-    starts_at: datetime
-    ends_at: datetime
-    local_start: datetime
-    status: AppointmentStatus
-    source: AppointmentSource
-    call_id: int | None
-    notes: str
-    outside_hours: bool = False  # kept booked through a schedule change that left it outside
-
-    @property
-    def local_date(self) -> date:
-        return self.local_start.date()
-
-    @property
-    def local_time(self) -> time:
-        return self.local_start.time().replace(tzinfo=None)
-
-    @property
-    def duration_minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
-
-
-@dataclass(frozen=True)
 class BookingRequest:
     """A request to book, in the caller's terms: a local date and wall-clock time."""
 
@@ -137,119 +117,6 @@ class BookingRequest:
         fields = dict(vars(self))  # every field is a plain value: no need for asdict's deep copy
         fields.pop("call_id")
         return idempotency.fingerprint(fields)
-
-
-async def _info(session: AsyncSession, appointment: Appointment, zone: ZoneInfo) -> AppointmentInfo:
-    staff_name = await session.scalar(_STAFF_NAME, {"staff_id": appointment.staff_id})
-    service_name = (
-        await session.scalar(_SERVICE_NAME, {"service_id": appointment.service_id})
-        if appointment.service_id
-        else None
-    )
-    return AppointmentInfo(
-        id=appointment.id,
-        business_id=appointment.business_id,
-        staff_id=appointment.staff_id,
-        staff_name=staff_name or "",
-        customer_id=appointment.customer_id,
-        service_id=appointment.service_id,
-        service_name=service_name,
-        starts_at=appointment.starts_at,
-        ends_at=appointment.ends_at,
-        local_start=appointment.starts_at.astimezone(zone),
-        status=appointment.status,
-        source=appointment.source,
-        call_id=appointment.call_id,
-        notes=appointment.notes,
-        outside_hours=bool(appointment.outside_hours),
-    )
-
-
-async def announce_moved(session: AsyncSession, appointment: Appointment, now: datetime) -> None:
-    """The `appointment.moved` webhook (and its email and reminders) for an appointment moved
-    in this session by something other than `move`."""
-    business = await read_business(session, appointment.business_id)
-    info = await _info(session, appointment, business.zone)
-    await _announce(session, "appointment.moved", info, now)
-
-
-async def announce_cancelled(
-    session: AsyncSession, appointment: Appointment, now: datetime, *, reason: str = ""
-) -> None:
-    """The `appointment.cancelled` webhook for an appointment cancelled in this session."""
-    business = await read_business(session, appointment.business_id)
-    info = await _info(session, appointment, business.zone)
-    await _announce(session, "appointment.cancelled", info, now, reason=reason)
-
-
-# Names only: loading the ORM objects would also load a staff member's hours and services.
-_STAFF_NAME = select(Staff.__table__.c.name).where(Staff.__table__.c.id == bindparam("staff_id"))
-_SERVICE_NAME = select(Service.__table__.c.name).where(
-    Service.__table__.c.id == bindparam("service_id")
-)
-
-
-async def _announce(
-    session: AsyncSession,
-    event: str,
-    appointment: AppointmentInfo,
-    now: datetime,
-    customer: CustomerInfo | None = None,
-    *,
-    reason: str = "",
-) -> None:
-    """Queue the webhook deliveries, the customer's email and the reminders for this change,
-    in its own transaction."""
-    if customer is None and appointment.customer_id:
-        customer = await read_customer(session, appointment.business_id, appointment.customer_id)
-    data = {
-        "appointment_id": appointment.id,
-        "status": appointment.status.value,
-        "appointment_date": appointment.local_date.isoformat(),
-        "appointment_time": appointment.local_time.strftime("%H:%M"),
-        "timezone": str(appointment.local_start.tzinfo),
-        "starts_at": appointment.starts_at.isoformat(),
-        "ends_at": appointment.ends_at.isoformat(),
-        "staff_id": appointment.staff_id,
-        "staff_name": appointment.staff_name,
-        "service_id": appointment.service_id,
-        "service_name": appointment.service_name,
-        "source": appointment.source.value,
-        "customer": (
-            {"id": customer.id, "name": customer.name, "phone": customer.phone}
-            if customer
-            else None
-        ),
-        **({"reason": reason} if reason else {}),
-    }
-    await webhooks.enqueue(
-        session, appointment.business_id, event, data, now=now, appointment_id=appointment.id
-    )
-    await calendar_writes.enqueue(
-        session, appointment.business_id, appointment.id, [appointment.staff_id], event, now
-    )
-    await notifications.on_change(session, appointment.business_id, event, data, customer, now)
-
-
-async def _load(
-    session: AsyncSession,
-    business_id: int,
-    appointment_id: int,
-    customer_id: int | None = None,
-    *,
-    for_update: bool = False,
-) -> Appointment:
-    """The appointment; with `customer_id`, only if it is theirs (else it does not exist).
-
-    `for_update` locks the row (PostgreSQL; SQLite's write lock already serialises writers), so
-    concurrent changes of one appointment see each other's result instead of both "succeeding".
-    """
-    appointment = await session.get(Appointment, appointment_id, with_for_update=for_update)
-    if appointment is None or appointment.business_id != business_id:
-        raise NotFound("appointment", appointment_id)
-    if customer_id is not None and appointment.customer_id != customer_id:
-        raise NotFound("appointment", appointment_id)
-    return appointment
 
 
 def _check_window(start: datetime, rules: Rules, now: datetime) -> None:
@@ -346,7 +213,7 @@ async def _replay(
         if resource_id is None:
             raise Conflict("a request with this key is still being processed; retry shortly")
         business = await read_business(session, business_id)
-        appointment = await _load(session, business_id, resource_id)
+        appointment = await load(session, business_id, resource_id)
         return await _still_as_booked(session, appointment, business.zone, request)
 
 
@@ -354,7 +221,7 @@ async def _still_as_booked(
     session: AsyncSession, appointment: Appointment, zone: ZoneInfo, request: BookingRequest
 ) -> AppointmentInfo:
     """A repeat's answer, only while the appointment still stands as first answered."""
-    info = await _info(session, appointment, zone)
+    info = await describe(session, appointment, zone)
     if (
         info.status != AppointmentStatus.BOOKED
         or info.local_date != request.local_date
@@ -418,7 +285,7 @@ async def book_in(
         if existing is not None:
             resource_id = idempotency.replayable(existing, request_fingerprint)
             if resource_id is not None:
-                appointment = await _load(session, request.business_id, resource_id)
+                appointment = await load(session, request.business_id, resource_id)
                 owner = await read_business(session, request.business_id)
                 replayed = await _still_as_booked(session, appointment, owner.zone, request)
                 return replayed, False
@@ -477,7 +344,7 @@ async def book_in(
         call_id=request.call_id,
         notes=request.notes,
     )
-    await _announce(session, "appointment.booked", booked, now, customer)
+    await announce(session, "appointment.booked", booked, now, customer)
     return booked, True
 
 
@@ -500,7 +367,7 @@ async def move(
         async with db.write() as session:
             await hold_schedule(session, business_id, changing=False)
             business = await read_business(session, business_id)
-            appointment = await _load(
+            appointment = await load(
                 session, business_id, appointment_id, customer_id, for_update=True
             )
             if appointment.status != AppointmentStatus.BOOKED:
@@ -537,8 +404,8 @@ async def move(
             appointment.ends_at = end
             appointment.blocked_until = end + need.buffer
             await session.flush()
-            moved = await _info(session, appointment, business.zone)
-            await _announce(session, "appointment.moved", moved, now)
+            moved = await describe(session, appointment, business.zone)
+            await announce(session, "appointment.moved", moved, now)
             if moved_from != member.id:  # out of the previous staff member's calendars too
                 await calendar_writes.enqueue(
                     session, business_id, appointment.id, [moved_from], "appointment.moved", now
@@ -576,9 +443,7 @@ async def cancel(
     now = now or datetime.now(UTC)
     async with db.write() as session:
         business = await read_business(session, business_id)
-        appointment = await _load(
-            session, business_id, appointment_id, customer_id, for_update=True
-        )
+        appointment = await load(session, business_id, appointment_id, customer_id, for_update=True)
         if appointment.status != AppointmentStatus.BOOKED:
             raise Conflict(f"this appointment is already {appointment.status.value}")
         if enforce_cutoff:
@@ -587,108 +452,20 @@ async def cancel(
             _check_cutoff(business, appointment, now, "cancelled")
         appointment.status = AppointmentStatus.CANCELLED
         await session.flush()
-        cancelled = await _info(session, appointment, business.zone)
-        await _announce(session, "appointment.cancelled", cancelled, now)
+        cancelled = await describe(session, appointment, business.zone)
+        await announce(session, "appointment.cancelled", cancelled, now)
         return cancelled
 
 
 # What an appointment may become. Cancelled is final: its time may be someone else's now.
-# Completed and no-show may be swapped, or put back to booked, so an admin can correct a
-# mistake; back to booked only while its time is still free (the database checks).
-_NEXT_STATUS = {
-    AppointmentStatus.BOOKED: {
-        AppointmentStatus.COMPLETED,
-        AppointmentStatus.NO_SHOW,
-        AppointmentStatus.CANCELLED,
-    },
-    AppointmentStatus.COMPLETED: {AppointmentStatus.NO_SHOW, AppointmentStatus.BOOKED},
-    AppointmentStatus.NO_SHOW: {AppointmentStatus.COMPLETED, AppointmentStatus.BOOKED},
-    AppointmentStatus.CANCELLED: set(),
-}
-_AFTER_THE_START = {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
-
-
-def check_transition(appointment: Appointment, to: AppointmentStatus, now: datetime) -> None:
-    """Refuse a status change the state machine does not allow, saying why."""
-    current = appointment.status
-    if to not in _NEXT_STATUS[current]:
-        raise Conflict(f"a {current.value} appointment cannot be marked {to.value}")
-    if to in _AFTER_THE_START and appointment.starts_at > now:
-        raise Conflict(f"an appointment can be marked {to.value} only once it has started")
-
-
-async def set_status(
-    db: Database,
-    business_id: int,
-    appointment_id: int,
-    status: AppointmentStatus,
-    *,
-    now: datetime | None = None,
-) -> AppointmentInfo:
-    """Mark an appointment completed or no-show (or cancel it, without a cut-off), as the
-    state machine allows."""
-    now = now or datetime.now(UTC)
-    async with db.write() as session:
-        business = await read_business(session, business_id)
-        appointment = await _load(session, business_id, appointment_id, for_update=True)
-        check_transition(appointment, status, now)
-        appointment.status = status
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            if is_overlap(exc):
-                raise Conflict(
-                    "its time has been booked by someone else since; it cannot be booked again"
-                ) from None
-            raise
-        changed = await _info(session, appointment, business.zone)
-        if status == AppointmentStatus.CANCELLED:
-            await _announce(session, "appointment.cancelled", changed, now)
-        return changed
-
-
-async def get_appointment(
-    db: Database, business_id: int, appointment_id: int, customer_id: int | None = None
-) -> AppointmentInfo:
-    async with db.read() as session:
-        business = await read_business(session, business_id)
-        appointment = await _load(session, business_id, appointment_id, customer_id)
-        return await _info(session, appointment, business.zone)
-
-
-async def list_upcoming(
-    db: Database,
-    business_id: int,
-    customer_id: int,
-    *,
-    now: datetime | None = None,
-    limit: int = 10,
-) -> list[AppointmentInfo]:
-    """A customer's booked appointments that have not started yet, soonest first."""
-    now = now or datetime.now(UTC)
-    async with db.read() as session:
-        business = await read_business(session, business_id)
-        if await read_customer(session, business_id, customer_id) is None:
-            raise NotFound("customer", customer_id)
-        rows = await session.scalars(
-            select(Appointment)
-            .where(
-                Appointment.business_id == business_id,
-                Appointment.customer_id == customer_id,
-                Appointment.status == AppointmentStatus.BOOKED,
-                Appointment.starts_at >= now,
-            )
-            .order_by(Appointment.starts_at)
-            .limit(limit)
-        )
-        return [await _info(session, row, business.zone) for row in rows]
-
-
 __all__ = [
     "AppointmentInfo",
     "BookingRequest",
+    "announce_cancelled",
+    "announce_moved",
     "book",
     "cancel",
+    "check_transition",
     "get_appointment",
     "list_upcoming",
     "move",
