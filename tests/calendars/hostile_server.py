@@ -1,7 +1,7 @@
 """A local HTTP server that answers every GET and PROPFIND the way a hostile or broken
 calendar server might: dripping its body a byte at a time, sending more than any cap, a gzip
-bomb, an XML entity bomb, or (to any method) a success whose body never ends. It notes when
-the client hung up.
+bomb, an XML entity bomb, a web page (a login form), or (to any method) a success whose body
+never ends. It notes when the client hung up.
 
     with HostileServer.start("drip") as server:
         server.url                 # http://127.0.0.1:<port>/dav/
@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 BIG = 20 * 1024 * 1024  # what "huge" and the gzip bomb decode to
+LOGIN_PAGE = b"<!DOCTYPE html><html><body><form>Log in to Cloud: secret-login-page</form></html>"
 GZIP_BOMB = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"\0" * BIG, 9)  # made once: about 20 KB
 
 
@@ -72,7 +73,8 @@ class HostileServer:
                     block = b"x" * 65536
                     while True:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
-                self.send_header("Content-Type", kind)
+                if mode != "login-page":
+                    self.send_header("Content-Type", kind)
                 if mode == "drip":
                     self.send_header("Content-Length", str(10**6))
                     self.end_headers()
@@ -91,6 +93,12 @@ class HostileServer:
                 elif mode == "gzip":
                     body = GZIP_BOMB
                     self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif mode == "login-page":
+                    body = LOGIN_PAGE
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)

@@ -5,6 +5,7 @@ thread lets go of the connection instead of reading on after the read was given 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -111,3 +112,15 @@ async def test_an_ics_gzip_bomb_is_inflated_no_further_than_the_cap(
     finally:
         tracemalloc.stop()
     assert peak < 6 * CAP
+
+
+@pytest.mark.parametrize("hostile", ["login-page"], indirect=True)
+async def test_a_caldav_address_answering_with_a_web_page_says_so_and_logs_none_of_it(
+    hostile: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An address that answers PROPFIND with an HTML page (a login form, a wrong URL) fails
+    the read saying it is a web page, and no log line carries the page."""
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(FetchFailed, match="answered with a web page"):
+        await read_caldav(hostile)
+    assert not any("secret-login-page" in r.getMessage() for r in caplog.records)

@@ -111,6 +111,12 @@ def _read_body(response: Any, max_bytes: int, deadline: float, timeout: float) -
     return bytes(body)
 
 
+def _is_web_page(response: Any) -> bool:
+    kind = str(response.headers.get("Content-Type", "")).lower()
+    head = bytes(response._content[:64]).lstrip().lower()
+    return kind.startswith("text/html") or head.startswith((b"<!doctype html", b"<html"))
+
+
 def _guard_every_request(
     client: Any, allow_private: bool, *, deadline: float, timeout: float, max_bytes: int
 ) -> None:
@@ -134,6 +140,9 @@ def _guard_every_request(
             response = super().send(request, *args, **kwargs)
             response._content = _read_body(response, max_bytes, deadline, timeout)
             response._content_consumed = True
+            if request.method in ("PROPFIND", "REPORT") and _is_web_page(response):
+                # Said here: the library would log the whole page as a critical error.
+                raise FetchFailed("the address answered with a web page, not as a CalDAV server")
             return response
 
     for scheme in ("http://", "https://"):
