@@ -6,6 +6,7 @@ same level, masking and renderer as ours: one handler on the root logger, nothin
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -66,9 +67,17 @@ _STAMPS: list[Processor] = [
 ]
 
 
+def _not_caldav_through_root(record: logging.LogRecord) -> bool:
+    """The CalDAV library logs a server's unexpected answer, body and traceback included,
+    at CRITICAL through the root logger. Our code turns each such failure into a short
+    reason on the connection, so the line is only alarm and whatever the server sent."""
+    return not (record.name == "root" and f"{os.sep}caldav{os.sep}" in record.pathname)
+
+
 def _standard_handler(renderer: Processor) -> logging.Handler:
     """A stderr handler that renders a standard-library record as one of our lines."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_not_caldav_through_root)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[

@@ -190,9 +190,16 @@ def _explain(exc: Exception) -> str:
         return "the server refused the user name or password"
     if isinstance(exc, error.NotFoundError):
         return "the server has no calendars at that address (404)"
+    if isinstance(exc, error.PropfindError):
+        return (
+            "the address did not answer as a CalDAV server: check that it is the server's "
+            "CalDAV address (Nextcloud: https://your-host/remote.php/dav)"
+        )
     if isinstance(exc, error.DAVError):
-        return f"the CalDAV server answered with an error ({type(exc).__name__})"
-    return f"could not read the CalDAV account ({type(exc).__name__})"
+        return "the CalDAV server refused a request: check the address and the account's access"
+    if isinstance(exc, OSError):  # the HTTP library's connection errors are OSErrors
+        return "could not reach the CalDAV server (it refused the connection or is not answering)"
+    return "could not read the CalDAV account"
 
 
 async def read(
