@@ -220,3 +220,16 @@ async def test_the_error_page_speaks_in_sentences(
     assert answer.status_code == 404
     assert "<p>No page of this site is at that address.</p>" in answer.text
     assert 'href="/admin">Back to the start' in answer.text
+
+
+async def test_the_erase_page_says_what_goes_in_plain_words(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Erasing a customer first lists what goes in the owner's words: their number as people
+    write it, their calls' transcripts and notes, no "tool arguments"."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    page = await client.get(f"/admin/customers/{shop.ada}/erase")
+    assert page.status_code == 200
+    assert "their record and their number (+1 234-567-8900)" in page.text
+    assert "the details the receptionist noted during them" in page.text
+    assert "tool arguments" not in page.text
