@@ -1,14 +1,23 @@
 """What a new owner sees in Chromium, at a laptop's and a phone's width: no page asks the
-server for something it does not have, and Setup's calendar-feed links each sit in a box of
-their own instead of being drawn over each other."""
+server for something it does not have, Setup's calendar-feed links each sit in a box of
+their own instead of being drawn over each other, and a staff member's own-calendar busy
+time is drawn on Today where its hours are."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from booking.db import Database
+from booking.services import calendar_connections
+from booking.services.calendar_sync import SyncSettings, sync_now
+from tests.calendars.feeds import GOOGLE_FEED
+from tests.calendars.ics_server import IcsServer
+from tests.conftest import NOW
 from tests.web.conftest import Site, screenshot, sign_in
+from tests.web.pages_browser import with_db
 
 PAGES = ("/admin/today", "/admin/week", "/admin/book", "/admin/setup")
 
@@ -40,3 +49,38 @@ def test_setup_feed_links_do_not_overlap(page: Any, site: Site, width: int) -> N
     assert first is not None and second is not None
     assert first["y"] + first["height"] <= second["y"]
     screenshot(page, f"setup-feeds-{width}")
+
+
+@pytest.fixture
+def feed() -> Iterator[IcsServer]:
+    with IcsServer.start() as server:
+        server.body = GOOGLE_FEED
+        yield server
+
+
+def test_a_busy_time_is_drawn_where_its_hours_are(page: Any, site: Site, feed: IcsServer) -> None:
+    """Sam's calendar holds a standup on Tuesday 1 December, 10:00-11:00 New York time: on
+    Today its hatched "busy" block starts under the 10:00 mark and ends under 11:00 (the
+    page's strict content policy allows no inline styles, so this is where it would break)."""
+
+    async def connect_and_sync(db: Database) -> None:
+        shop = site.shop
+        made = await calendar_connections.create_connection(
+            db, shop.business_id, shop.sam, now=NOW, allow_private=True,
+            kind="ics", url=feed.url, name="Google",
+        )  # fmt: skip
+        await sync_now(
+            db, shop.business_id, shop.sam, made.id,
+            SyncSettings(timeout_seconds=2.0, allow_private=True), clock=lambda: NOW,
+        )  # fmt: skip
+
+    with_db(site, connect_and_sync)
+    sign_in(page, site)
+    page.goto(site.url + "/admin/today?day=2026-12-01")
+    busy = page.locator('[data-staff="Sam"] .busy').bounding_box()
+    ten = page.locator(".tick", has_text="10:00").bounding_box()
+    eleven = page.locator(".tick", has_text="11:00").bounding_box()
+    assert busy is not None and ten is not None and eleven is not None
+    assert abs(busy["x"] - (ten["x"] + ten["width"] / 2)) < 3
+    assert abs(busy["x"] + busy["width"] - (eleven["x"] + eleven["width"] / 2)) < 3
+    screenshot(page, "today-busy")
