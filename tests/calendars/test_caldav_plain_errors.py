@@ -13,6 +13,7 @@ from datetime import timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import structlog
 
 from booking.logging import configure_logging
 from booking.services.calendar_caldav import Account, read
@@ -24,11 +25,20 @@ WINDOW = (NOW, NOW + timedelta(days=30))
 
 @pytest.fixture
 def plain_web_server() -> Iterator[str]:
-    """A web server that knows GET only: PROPFIND gets 501 and an HTML page."""
+    """A server that is no CalDAV server: PROPFIND gets an answer labelled XML that is not
+    (a web page would be refused before the library reads it)."""
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
+
+        def do_PROPFIND(self) -> None:
+            body = b"<oops>This server speaks no WebDAV.</nope>\n"
+            self.send_response(207)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -46,8 +56,10 @@ def our_logging() -> Iterator[None]:
     the root logger put back afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    before = structlog.get_config()
     configure_logging("info", "json")
     yield
+    structlog.configure(**before)  # its printer holds this test's (then closed) stderr
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:
@@ -67,14 +79,15 @@ async def _reason(url: str) -> str:
 async def test_a_web_server_that_is_not_caldav_is_named_as_such(
     plain_web_server: str, capsys: pytest.CaptureFixture[str], our_logging: None
 ) -> None:
-    """An ordinary web server's address fails with "did not answer as a CalDAV server" and
-    where to find the right address; stderr carries no CRITICAL line and no HTML body."""
+    """An address that answers PROPFIND with something that is not WebDAV fails with "did
+    not answer as a CalDAV server" and where to find the right address, naming no library
+    error; stderr carries no CRITICAL line and nothing of the server's answer."""
     reason = await _reason(plain_web_server)
     assert reason.startswith("the address did not answer as a CalDAV server")
     assert "Error" not in reason
     written = capsys.readouterr().err
     assert "critical" not in written.lower()
-    assert "<html" not in written.lower()
+    assert "speaks no WebDAV" not in written
 
 
 async def test_an_address_where_nothing_answers_cannot_be_reached() -> None:

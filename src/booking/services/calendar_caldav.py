@@ -185,12 +185,13 @@ def _read_blocking(
 
 def _explain(exc: Exception) -> str:
     from caldav.lib import error
+    from lxml import etree  # type: ignore[import-untyped]
 
     if isinstance(exc, error.AuthorizationError):
         return "the server refused the user name or password"
     if isinstance(exc, error.NotFoundError):
         return "the server has no calendars at that address (404)"
-    if isinstance(exc, error.PropfindError):
+    if isinstance(exc, error.PropfindError | etree.XMLSyntaxError):  # no WebDAV answer
         return (
             "the address did not answer as a CalDAV server: check that it is the server's "
             "CalDAV address (Nextcloud: https://your-host/remote.php/dav)"
@@ -199,7 +200,7 @@ def _explain(exc: Exception) -> str:
         return "the CalDAV server refused a request: check the address and the account's access"
     if isinstance(exc, OSError):  # the HTTP library's connection errors are OSErrors
         return "could not reach the CalDAV server (it refused the connection or is not answering)"
-    return "could not read the CalDAV account"
+    return "could not read the CalDAV account: check that the address is the server's CalDAV one"
 
 
 async def read(
