@@ -93,3 +93,22 @@ def test_an_ordinary_old_series_is_still_read() -> None:
     found = busy_intervals([text], ZONE, WINDOW)
     assert found.events_seen > 200
     assert datetime(2026, 10, 15, 17, tzinfo=UTC) in {start for start, _ in found.busy}
+
+
+BROKEN = {
+    "components nested 20,000 deep": calendar(
+        "BEGIN:VEVENT\r\n" * 20_000 + "END:VEVENT\r\n" * 20_000
+    ),
+    "an impossible date": calendar(event("bad", "RRULE:FREQ=DAILY\r\n", "20269999T999999Z")),
+    "a rule that makes no sense": calendar(event("rule", "RRULE:FREQ=SOMETIMES;COUNT=x\r\n")),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_a_broken_calendar_is_refused_saying_so(name: str) -> None:
+    """Deeply nested components, an impossible date or a nonsense rule make NotICalendar (a
+    recorded failure naming no more than the error's kind), quickly, not a crash."""
+    began = time.monotonic()
+    with pytest.raises(NotICalendar, match="could not be read"):
+        busy_intervals([BROKEN[name]], ZONE, WINDOW)
+    assert time.monotonic() - began < QUICK_SECONDS
