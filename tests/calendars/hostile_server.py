@@ -6,11 +6,14 @@ never ends. It notes when the client hung up.
     with HostileServer.start("drip") as server:
         server.url                 # http://127.0.0.1:<port>/dav/
         server.hung_up.wait(5)     # set once writing to the client failed
+
+    HostileServer.start("login-page", tls=context)  # over https with the context's cert
 """
 
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -46,7 +49,7 @@ class HostileServer:
 
     @classmethod
     @contextmanager
-    def start(cls, mode: str) -> Iterator[HostileServer]:
+    def start(cls, mode: str, tls: ssl.SSLContext | None = None) -> Iterator[HostileServer]:
         server_state = cls(mode)
 
         class Handler(BaseHTTPRequestHandler):
@@ -114,7 +117,11 @@ class HostileServer:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        server_state.url = f"http://127.0.0.1:{server.server_address[1]}/dav/"
+        scheme = "http"
+        if tls is not None:
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
+            scheme = "https"
+        server_state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/dav/"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:

@@ -9,13 +9,17 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from booking.services import calendar_caldav, calendar_ics
 from booking.services.calendar_ics import FetchFailed
+from booking.services.outbound_url import Target
 from tests.calendars.hostile_server import HostileServer
+from tests.calendars.radicale_server import RadicaleServer
 
 WINDOW = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=30))
 CAP = 1_000_000
@@ -124,3 +128,65 @@ async def test_a_caldav_address_answering_with_a_web_page_says_so_and_logs_none_
     with pytest.raises(FetchFailed, match="answered with a web page"):
         await read_caldav(hostile)
     assert not any("secret-login-page" in r.getMessage() for r in caplog.records)
+
+
+def test_every_caldav_request_goes_to_the_address_that_was_checked(
+    radicale: RadicaleServer,
+) -> None:
+    """Each request of the CalDAV library connects to the address the guard checked, naming
+    the host in its Host header, rather than resolving the name again (a second DNS answer
+    could be a private address). Here a name no DNS knows is checked, by a stand-in for DNS,
+    as Radicale's address: the account is read through it."""
+    radicale.make_calendar("personal")
+    named = radicale.url.replace("127.0.0.1", "calendar.invalid")
+
+    async def dns_says_loopback(url: str, *, allow_private: bool) -> Target:
+        parts = urlsplit(url)
+        return Target(parts, str(parts.hostname), parts.port or 80, (ip_address("127.0.0.1"),))
+
+    account = calendar_caldav.Account(named, radicale.username, radicale.password)
+    read = calendar_caldav._read_blocking(
+        account, {}, WINDOW, 5.0, CAP, allow_private=False, check=dns_says_loopback
+    )
+    assert read.objects == []
+    assert [url for url in read.state["calendars"] if "personal" in url]
+
+
+@pytest.mark.parametrize(
+    ("certified", "reached"), [("calendar.example", True), ("other.example", False)]
+)
+def test_a_pinned_https_request_still_names_and_verifies_the_host(
+    monkeypatch: pytest.MonkeyPatch, certified: str, reached: bool
+) -> None:
+    """Over https the request goes to the checked address while TLS names the host (SNI)
+    and checks the server's certificate against it: a certificate for the host is accepted
+    (here the server answers with a web page, which is then said), one for another name is
+    refused."""
+    import ssl
+
+    import requests
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(certified).configure_cert(context)
+
+    async def dns_says_loopback(url: str, *, allow_private: bool) -> Target:
+        parts = urlsplit(url)
+        return Target(parts, str(parts.hostname), parts.port or 443, (ip_address("127.0.0.1"),))
+
+    with (
+        HostileServer.start("login-page", tls=context) as server,
+        authority.cert_pem.tempfile() as bundle,
+    ):
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
+        named = server.url.replace("127.0.0.1", "calendar.example")
+        account = calendar_caldav.Account(named, "sam", "secret-password")
+        with pytest.raises((FetchFailed, requests.exceptions.SSLError)) as failed:
+            calendar_caldav._read_blocking(
+                account, {}, WINDOW, 5.0, CAP, allow_private=False, check=dns_says_loopback
+            )
+    if reached:
+        assert "answered with a web page" in str(failed.value)
+    else:
+        assert isinstance(failed.value, requests.exceptions.SSLError)

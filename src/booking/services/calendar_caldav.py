@@ -4,22 +4,20 @@ series touching the window as iCalendar text. A calendar whose ctag (or, failing
 sync-token) is unchanged since the last read is not read again.
 
 `caldav` is synchronous: `read` runs it in a worker thread under a deadline, which the thread
-keeps too (each answer is read by then, or its socket is shut), so it does not hang on after
-the read was given up; each answer is also capped in size, decoded. Errors are told without
-the address or the credentials.
+keeps too, over the guarded and capped HTTP of `caldav_transport`. Errors are told without the
+address or the credentials.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from booking.errors import InvalidInput
+from booking.services.caldav_transport import Check, guard_every_request, too_slow
 from booking.services.calendar_ics import FetchFailed
 from booking.services.calendar_urls import check_before_connecting
 from booking.services.outbound_url import checked_target
@@ -77,78 +75,6 @@ def _tag(calendar: Any) -> str | None:
     return None
 
 
-def _too_slow(timeout: float) -> FetchFailed:
-    return FetchFailed(f"no complete answer within {timeout:g} seconds")
-
-
-def _shut(response: Any) -> None:
-    with contextlib.suppress(Exception):  # read to the end and released meanwhile
-        response.raw.shutdown()
-
-
-def _read_body(response: Any, max_bytes: int, deadline: float, timeout: float) -> bytes:
-    """The decoded body, at most `max_bytes` (a gzip bomb is cut off by what it decodes to),
-    and read by `deadline`: a server dripping a byte at a time has its socket shut then."""
-    body = bytearray()
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (response,))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        for chunk in response.raw.stream(64 * 1024, decode_content=True):
-            body += chunk
-            if len(body) > max_bytes:
-                raise FetchFailed(f"an answer of the server is larger than {max_bytes} bytes")
-    except FetchFailed:
-        response.close()
-        raise
-    except Exception:
-        response.close()
-        if time.monotonic() >= deadline:
-            raise _too_slow(timeout) from None
-        raise
-    finally:
-        watchdog.cancel()
-    return bytes(body)
-
-
-def _is_web_page(response: Any) -> bool:
-    kind = str(response.headers.get("Content-Type", "")).lower()
-    head = bytes(response._content[:64]).lstrip().lower()
-    return kind.startswith("text/html") or head.startswith((b"<!doctype html", b"<html"))
-
-
-def _guard_every_request(
-    client: Any, allow_private: bool, *, deadline: float, timeout: float, max_bytes: int
-) -> None:
-    """Check each request's address with the outbound guard, in this worker thread: the
-    library follows redirects and the principal's and calendars' URLs, which may name other
-    hosts than the one saved. Each answer is read within what is left of the deadline and up
-    to `max_bytes` (the library would read any size, for as long as bytes keep coming)."""
-    from requests.adapters import HTTPAdapter
-
-    class Checked(HTTPAdapter):
-        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _too_slow(timeout)
-            try:
-                asyncio.run(checked_target(str(request.url), allow_private=allow_private))
-            except InvalidInput as exc:
-                raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
-            kwargs["stream"] = True
-            kwargs["timeout"] = min(left, timeout)
-            response = super().send(request, *args, **kwargs)
-            response._content = _read_body(response, max_bytes, deadline, timeout)
-            response._content_consumed = True
-            if request.method in ("PROPFIND", "REPORT") and _is_web_page(response):
-                # Said here: the library would log the whole page as a critical error.
-                raise FetchFailed("the address answered with a web page, not as a CalDAV server")
-            return response
-
-    for scheme in ("http://", "https://"):
-        client.session.mount(scheme, Checked())
-
-
 def _read_blocking(
     account: Account,
     state: dict[str, Any],
@@ -156,7 +82,10 @@ def _read_blocking(
     timeout: float,
     max_bytes: int,
     allow_private: bool,
+    check: Check = checked_target,
 ) -> Read:
+    """The read itself, in a worker thread; `check` is the outbound guard (a test may stand
+    in for DNS)."""
     import caldav
 
     with caldav.DAVClient(
@@ -166,9 +95,10 @@ def _read_blocking(
         timeout=max(1, round(timeout)),
     ) as client:
         deadline = time.monotonic() + timeout
-        _guard_every_request(
-            client, allow_private, deadline=deadline, timeout=timeout, max_bytes=max_bytes
-        )
+        guard_every_request(
+            client, allow_private, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
+            check=check,
+        )  # fmt: skip
         principal = client.principal()  # type: ignore[no-untyped-call]
         calendars = _chosen(principal.calendars(), account.read_calendars)
         tags = {str(c.url): _tag(c) for c in calendars}
@@ -223,7 +153,7 @@ async def read(
                 _read_blocking, account, state, window, timeout, max_bytes, allow_private
             )
     except TimeoutError:
-        raise _too_slow(timeout) from None
+        raise too_slow(timeout) from None
     except FetchFailed:
         raise
     except Exception as exc:

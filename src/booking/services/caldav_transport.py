@@ -1,0 +1,118 @@
+"""The HTTP under the CalDAV library (requests): every request it makes, redirects and the
+principal's and calendars' URLs included, passes the outbound guard in the worker thread and
+goes to the very address the guard checked (not to what a second DNS answer might say, as for
+ICS feeds and webhooks); each answer is read within what is left of the read's deadline and
+up to the size cap, decoded. The library alone would read any size for as long as bytes keep
+coming, and its thread would go on after the read was given up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from booking.errors import InvalidInput
+from booking.services.calendar_ics import FetchFailed
+from booking.services.outbound_url import Target, pinned
+
+Check = Callable[..., Coroutine[Any, Any, Target]]
+
+
+def too_slow(timeout: float) -> FetchFailed:
+    return FetchFailed(f"no complete answer within {timeout:g} seconds")
+
+
+def _shut(response: Any) -> None:
+    with contextlib.suppress(Exception):  # read to the end and released meanwhile
+        response.raw.shutdown()
+
+
+def _read_body(response: Any, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    """The decoded body, at most `max_bytes` (a gzip bomb is cut off by what it decodes to),
+    and read by `deadline`: a server dripping a byte at a time has its socket shut then."""
+    body = bytearray()
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (response,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        for chunk in response.raw.stream(64 * 1024, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchFailed(f"an answer of the server is larger than {max_bytes} bytes")
+    except FetchFailed:
+        response.close()
+        raise
+    except Exception:
+        response.close()
+        if time.monotonic() >= deadline:
+            raise too_slow(timeout) from None
+        raise
+    finally:
+        watchdog.cancel()
+    return bytes(body)
+
+
+def _is_web_page(response: Any) -> bool:
+    kind = str(response.headers.get("Content-Type", "")).lower()
+    head = bytes(response._content[:64]).lstrip().lower()
+    return kind.startswith("text/html") or head.startswith((b"<!doctype html", b"<html"))
+
+
+def guard_every_request(
+    client: Any,
+    allow_private: bool,
+    *,
+    deadline: float,
+    timeout: float,
+    max_bytes: int,
+    check: Check,
+) -> None:
+    """Mount the adapter below on the DAVClient's session, for http and https."""
+    from requests.adapters import HTTPAdapter
+
+    class Checked(HTTPAdapter):
+        pin: Any = None  # the address checked for the request being sent
+
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise too_slow(timeout)
+            try:
+                target = asyncio.run(check(str(request.url), allow_private=allow_private))
+            except InvalidInput as exc:
+                raise FetchFailed(f"the address is not allowed: {exc.reason}") from None
+            _, host_header, _ = pinned(target)
+            self.pin = target.addresses[0] if target.addresses else None
+            request.headers.pop("Host", None)  # a redirect's copy of the last one's
+            request.headers.update(host_header)
+            kwargs["stream"] = True
+            kwargs["timeout"] = min(left, timeout)
+            response = super().send(request, *args, **kwargs)
+            response._content = _read_body(response, max_bytes, deadline, timeout)
+            response._content_consumed = True
+            if request.method in ("PROPFIND", "REPORT") and _is_web_page(response):
+                # Said here: the library would log the whole page as a critical error.
+                raise FetchFailed("the address answered with a web page, not as a CalDAV server")
+            return response
+
+        def build_connection_pool_key_attributes(
+            self, request: Any, verify: Any, cert: Any = None
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
+            """Connect to the checked address; TLS still names and verifies the host."""
+            host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+                request, verify, cert
+            )
+            if self.pin is not None:
+                hostname = host_params["host"]
+                host_params["host"] = str(self.pin)
+                if host_params["scheme"] == "https":
+                    pool_kwargs["server_hostname"] = hostname
+                    pool_kwargs["assert_hostname"] = hostname
+            return host_params, pool_kwargs
+
+    for scheme in ("http://", "https://"):
+        client.session.mount(scheme, Checked())
