@@ -22,6 +22,12 @@ from booking.services.outbound_url import Target, pinned
 Check = Callable[..., Coroutine[Any, Any, Target]]
 
 
+NOT_CALDAV = (
+    "the address did not answer as a CalDAV server (it answered with a web page): check that "
+    "it is the server's CalDAV address (Nextcloud: https://your-host/remote.php/dav)"
+)
+
+
 def too_slow(timeout: float) -> FetchFailed:
     return FetchFailed(f"no complete answer within {timeout:g} seconds")
 
@@ -96,7 +102,7 @@ def guard_every_request(
             response._content_consumed = True
             if request.method in ("PROPFIND", "REPORT") and _is_web_page(response):
                 # Said here: the library would log the whole page as a critical error.
-                raise FetchFailed("the address answered with a web page, not as a CalDAV server")
+                raise FetchFailed(NOT_CALDAV)
             return response
 
         def build_connection_pool_key_attributes(
