@@ -40,8 +40,8 @@ async def seed(client: httpx.AsyncClient, db: Database, shop: Shop) -> dict[str,
     await api("PATCH", f"/staff/{shop.alex}", {"name": "Alex " + PAYLOAD})
     await api("PATCH", f"/services/{shop.trim}", {"name": "Trim " + PAYLOAD})
     day = (NOW + timedelta(days=3)).date()
-    await api("POST", "/business/closures",
-              {"starts_on": day.isoformat(), "ends_on": day.isoformat(), "reason": PAYLOAD})  # fmt: skip
+    closure = {"starts_on": day.isoformat(), "ends_on": day.isoformat(), "reason": PAYLOAD}
+    await api("POST", "/business/closures", closure)
     call_id, booked = await recorded_call(db, shop, NOW - timedelta(minutes=30))
     assert booked is not None
     await calls.append_transcript(
@@ -69,7 +69,8 @@ async def test_markup_in_any_value_is_shown_as_text(
         "/admin/week", f"/admin/appointments/{ids['appointment']}",
         "/admin/calls", f"/admin/calls/{ids['call']}", "/admin/messages",
         "/admin/customers", f"/admin/customers/{shop.ada}", f"/admin/customers/{shop.ada}/edit",
-        "/admin/customers?q=Ada", "/admin/book", f"/admin/customers/{shop.ada}/erase", "/admin/setup", "/admin/setup/business",
+        "/admin/customers?q=Ada", "/admin/book", f"/admin/customers/{shop.ada}/erase",
+        "/admin/setup", "/admin/setup/business",
         "/admin/setup/services", f"/admin/setup/services/{shop.trim}", "/admin/setup/staff",
         f"/admin/setup/staff/{shop.alex}", "/admin/setup/closures", "/admin/setup/tokens",
         "/admin/setup/webhooks", "/admin/book?q=Ada",
