@@ -233,3 +233,19 @@ async def test_the_erase_page_says_what_goes_in_plain_words(
     assert "their record and their number (+1 234-567-8900)" in page.text
     assert "the details the receptionist noted during them" in page.text
     assert "tool arguments" not in page.text
+
+
+async def test_closures_are_listed_with_days_in_words(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A closure saved on the Closures page is listed as "Thu 24 Dec 2026" to "Fri 25 Dec
+    2026", not as ISO dates."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    saved = await client.post(
+        "/admin/setup/closures",
+        data={"_csrf_token": csrf, "starts_on": "2026-12-24", "ends_on": "2026-12-25",
+              "reason": "Christmas"},
+    )  # fmt: skip
+    assert saved.status_code == 303
+    page = await client.get("/admin/setup/closures")
+    assert "<td>Thu 24 Dec 2026</td><td>Fri 25 Dec 2026</td><td>Christmas</td>" in page.text

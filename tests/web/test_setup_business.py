@@ -92,14 +92,15 @@ async def test_a_closure_over_a_booking_is_refused_then_cancels_it_when_told(
 async def test_a_closure_ending_before_it_starts_is_named(
     web_client: httpx.AsyncClient, db: Database, shop: Shop
 ) -> None:
-    """The service's rule, shown beside the last day's field."""
+    """The service's rule, shown beside the last day's field in the page's words (not the
+    API's field name)."""
     client, csrf = await signed_in_client(web_client, shop.token)
     answer = await client.post(
         "/admin/setup/closures",
         data={"_csrf_token": csrf, "starts_on": "2026-12-10", "ends_on": "2026-12-09"},
     )
     assert answer.status_code == 422
-    assert 'id="e-ends_on">must not be before starts_on' in answer.text
+    assert 'id="e-ends_on">must not be before the first day' in answer.text
 
 
 async def test_services_are_added_changed_and_retired(

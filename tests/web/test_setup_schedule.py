@@ -82,7 +82,10 @@ async def test_bad_hours_are_shown_beside_their_interval_and_nothing_changes(
         f"{member}/hours", data={"_csrf_token": csrf, **week(monday=[("12:00", "09:00")])}
     )
     assert backwards.status_code == 422
-    assert 'id="e-monday-0-closes">closes_at 09:00 is not after opens_at 12:00' in backwards.text
+    assert (  # in the page's words, not the API's field names
+        'id="e-monday-0-closes">the closing time 09:00 is not after the opening time 12:00'
+        in backwards.text
+    )
     assert 'value="12:00"' in backwards.text  # what was typed comes back
     overlapping = await client.post(
         f"{member}/hours",

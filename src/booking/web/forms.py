@@ -4,6 +4,7 @@ named as the API's fields are). An error that names no field is shown above the 
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from litestar import Request
@@ -33,15 +34,31 @@ async def read_form_lists(request: Request[Any, Any, Any]) -> dict[str, list[str
     return {k: [str(v) for v in form.getall(k)] for k in form if k != "_csrf_token"}
 
 
+# A service's message may name another field as the API does ("must not be before
+# starts_on"); the page says it in words, as its labels do.
+_FIELD_WORDS = {
+    "starts_on": "the first day",
+    "start_date": "the first day",
+    "opens_at": "the opening time",
+    "closes_at": "the closing time",
+}
+_NAMED_FIELD = re.compile(r"\b(" + "|".join(_FIELD_WORDS) + r")\b")
+
+
+def in_words(message: str) -> str:
+    """A message with the API field names it mentions said as the page's labels say them."""
+    return _NAMED_FIELD.sub(lambda found: _FIELD_WORDS[found.group(1)], message)
+
+
 def errors_of(exc: BaseException) -> FieldErrors:
     """Messages by field for an error raised by a service (or by Litestar's validation)."""
     if isinstance(exc, InvalidFields):
         errors: FieldErrors = {}
         for field, why in exc.problems:
-            errors.setdefault(field, why)
+            errors.setdefault(field, in_words(why))
         return errors
     if isinstance(exc, InvalidInput):
-        return {exc.field: exc.reason}
+        return {exc.field: in_words(exc.reason)}
     if isinstance(exc, BookingError):
         return {FORM: exc.message}
     if isinstance(exc, ValidationException):
@@ -69,5 +86,5 @@ def parse(model: type[M], data: dict[str, Any]) -> tuple[M | None, FieldErrors]:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or FORM
             text = str(error["msg"]).removeprefix("Value error, ")
-            errors.setdefault(field, _PLAIN.get(text, text))
+            errors.setdefault(field, in_words(_PLAIN.get(text, text)))
         return None, errors

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from booking.api.admin_schemas import WEEKDAYS, HoursIn, OverrideIn
 from booking.errors import InvalidInput
+from booking.web.forms import in_words
 
 Interval = tuple[time, time]
 # Each day shows its intervals and at least one empty row, so a lunch break (a second
@@ -87,7 +88,7 @@ def _message(error: Mapping[str, Any]) -> str:
     if error.get("input") == "":
         return "is required"
     text = str(error.get("msg", "")).removeprefix("Value error, ")
-    return _PLAIN.get(text, text)
+    return in_words(_PLAIN.get(text, text))
 
 
 def _interval_errors(
@@ -141,8 +142,8 @@ def week_error(exc: InvalidInput) -> dict[str, str]:
     """A service's refusal of the hours (`hours.0`: Monday's intervals overlap) by form field."""
     _, _, weekday = exc.field.partition(".")
     if weekday.isdigit() and int(weekday) < len(WEEKDAYS):
-        return {WEEKDAYS[int(weekday)]: exc.reason}
-    return {"hours": exc.reason}
+        return {WEEKDAYS[int(weekday)]: in_words(exc.reason)}
+    return {"hours": in_words(exc.reason)}
 
 
 OVERRIDE = "override"
