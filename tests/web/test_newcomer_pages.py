@@ -249,3 +249,16 @@ async def test_closures_are_listed_with_days_in_words(
     assert saved.status_code == 303
     page = await client.get("/admin/setup/closures")
     assert "<td>Thu 24 Dec 2026</td><td>Fri 25 Dec 2026</td><td>Christmas</td>" in page.text
+
+
+async def test_a_day_a_staff_member_does_not_work_says_so(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """On a Saturday Sam (Monday to Friday) is marked "not working" beside his name, while
+    Alex, who works Saturdays, is not; a weekday marks neither."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    saturday = await client.get("/admin/today", params={"day": "2026-12-05"})
+    assert 'Sam<span class="muted"> · not working</span>' in saturday.text
+    assert 'Alex<span class="muted">' not in saturday.text
+    tuesday = await client.get("/admin/today", params={"day": "2026-12-01"})
+    assert "not working" not in tuesday.text

@@ -81,7 +81,7 @@ async def test_a_closure_over_a_booking_is_refused_then_cancels_it_when_told(
         row = await session.get(Appointment, booked.id)
         assert row is not None and row.status == AppointmentStatus.CANCELLED
     listed = await client.get("/admin/setup/closures")
-    assert "2026-12-02" in listed.text and "Holiday" in listed.text
+    assert "Wed 2 Dec 2026" in listed.text and "Holiday" in listed.text
     reopened = await client.post(
         f"/admin/setup/closures/{closure.id}/delete", data={"_csrf_token": csrf}
     )
