@@ -1,7 +1,7 @@
 """A local HTTP server that answers every GET and PROPFIND the way a hostile or broken
-calendar server might: dripping its body a byte at a time, sending more than any cap, a gzip
-bomb, an XML entity bomb, a web page (a login form), or (to any method) a success whose body
-never ends. It notes when the client hung up.
+calendar server might: dripping its headers or its body a byte at a time, sending more than
+any cap, a gzip bomb, an XML entity bomb, a web page (a login form), or (to any method) a
+success whose body never ends. It notes when the client hung up.
 
     with HostileServer.start("drip") as server:
         server.url                 # http://127.0.0.1:<port>/dav/
@@ -70,6 +70,13 @@ class HostileServer:
             def _send(self, mode: str) -> None:
                 kind = "text/calendar" if self.command == "GET" else "application/xml"
                 self.send_response(207 if self.command == "PROPFIND" else 200)
+                if mode == "header-drip":
+                    self.flush_headers()  # the status line, then a header that never ends
+                    self.wfile.write(b"X-Slow: ")
+                    for _ in range(10**6):
+                        time.sleep(0.1)
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
                 if mode == "endless":
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()

@@ -39,13 +39,13 @@ async def read_caldav(server: HostileServer) -> None:
     )
 
 
-@pytest.mark.parametrize("hostile", ["drip"], indirect=True)
+@pytest.mark.parametrize("hostile", ["drip", "header-drip"], indirect=True)
 async def test_a_caldav_server_dripping_bytes_is_let_go_at_the_deadline(
     hostile: HostileServer,
 ) -> None:
-    """A server sending its answer a byte every tenth of a second (each within the socket
-    timeout) fails the read at the deadline, and the worker thread hangs up on it then rather
-    than reading on for days."""
+    """A server sending its answer's body, or its headers, a byte every tenth of a second
+    (each within the socket timeout) fails the read at the deadline, and the worker thread
+    hangs up on it then rather than reading on for days."""
     began = time.monotonic()
     with pytest.raises(FetchFailed, match="no complete answer within 1 seconds") as refused:
         await read_caldav(hostile)

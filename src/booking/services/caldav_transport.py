@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from booking.errors import InvalidInput
@@ -32,33 +33,46 @@ def too_slow(timeout: float) -> FetchFailed:
     return FetchFailed(f"no complete answer within {timeout:g} seconds")
 
 
-def _shut(response: Any) -> None:
-    with contextlib.suppress(Exception):  # read to the end and released meanwhile
-        response.raw.shutdown()
+class _Sockets:
+    """The sockets one read opened, shut all at once at its deadline: whatever a server drips
+    (the body, or the headers a line at a time), the worker thread stops reading then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        self._shut = False
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._open.append(sock)
+            if self._shut:
+                self._shut_one(sock)
+
+    def shut_all(self) -> None:
+        with self._lock:
+            self._shut = True
+            for sock in self._open:
+                self._shut_one(sock)
+
+    @staticmethod
+    def _shut_one(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            sock.shutdown(socket.SHUT_RDWR)
 
 
-def _read_body(response: Any, max_bytes: int, deadline: float, timeout: float) -> bytes:
-    """The decoded body, at most `max_bytes` (a gzip bomb is cut off by what it decodes to),
-    and read by `deadline`: a server dripping a byte at a time has its socket shut then."""
+def _read_body(response: Any, max_bytes: int) -> bytes:
+    """The decoded body, at most `max_bytes` (a gzip bomb is cut off by what it decodes to)."""
     body = bytearray()
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (response,))
-    watchdog.daemon = True
-    watchdog.start()
     try:
         for chunk in response.raw.stream(64 * 1024, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
                 raise FetchFailed(f"an answer of the server is larger than {max_bytes} bytes")
-    except FetchFailed:
-        response.close()
-        raise
     except Exception:
         response.close()
-        if time.monotonic() >= deadline:
-            raise too_slow(timeout) from None
         raise
-    finally:
-        watchdog.cancel()
     return bytes(body)
 
 
@@ -68,7 +82,8 @@ def _is_web_page(response: Any) -> bool:
     return kind.startswith("text/html") or head.startswith((b"<!doctype html", b"<html"))
 
 
-def guard_every_request(
+@contextlib.contextmanager
+def guarded(
     client: Any,
     allow_private: bool,
     *,
@@ -76,12 +91,37 @@ def guard_every_request(
     timeout: float,
     max_bytes: int,
     check: Check,
-) -> None:
-    """Mount the adapter below on the DAVClient's session, for http and https."""
+) -> Iterator[None]:
+    """While open, the DAVClient's requests go through the adapter below (http and https),
+    and every socket they open is shut at `deadline`."""
     from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    sockets = _Sockets()
+
+    class Plain(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+    class Secure(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+    class PlainPool(HTTPConnectionPool):
+        ConnectionCls = Plain
+
+    class SecurePool(HTTPSConnectionPool):
+        ConnectionCls = Secure
 
     class Checked(HTTPAdapter):
         pin: Any = None  # the address checked for the request being sent
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": PlainPool, "https": SecurePool}
 
         def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
             left = deadline - time.monotonic()
@@ -97,8 +137,15 @@ def guard_every_request(
             request.headers.update(host_header)
             kwargs["stream"] = True
             kwargs["timeout"] = min(left, timeout)
-            response = super().send(request, *args, **kwargs)
-            response._content = _read_body(response, max_bytes, deadline, timeout)
+            try:
+                response = super().send(request, *args, **kwargs)
+                response._content = _read_body(response, max_bytes)
+            except FetchFailed:
+                raise
+            except Exception:
+                if time.monotonic() >= deadline:
+                    raise too_slow(timeout) from None
+                raise
             response._content_consumed = True
             if request.method in ("PROPFIND", "REPORT") and _is_web_page(response):
                 # Said here: the library would log the whole page as a critical error.
@@ -122,3 +169,10 @@ def guard_every_request(
 
     for scheme in ("http://", "https://"):
         client.session.mount(scheme, Checked())
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), sockets.shut_all)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()

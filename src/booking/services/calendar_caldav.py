@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from booking.errors import InvalidInput
-from booking.services.caldav_transport import Check, guard_every_request, too_slow
+from booking.services.caldav_transport import Check, guarded, too_slow
 from booking.services.calendar_ics import FetchFailed
 from booking.services.calendar_urls import check_before_connecting
 from booking.services.outbound_url import checked_target
@@ -88,17 +88,17 @@ def _read_blocking(
     in for DNS)."""
     import caldav
 
-    with caldav.DAVClient(
+    deadline = time.monotonic() + timeout
+    client = caldav.DAVClient(
         url=account.url,
         username=account.username,
         password=account.password,
         timeout=max(1, round(timeout)),
-    ) as client:
-        deadline = time.monotonic() + timeout
-        guard_every_request(
-            client, allow_private, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
-            check=check,
-        )  # fmt: skip
+    )
+    with client, guarded(
+        client, allow_private, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
+        check=check,
+    ):  # fmt: skip
         principal = client.principal()  # type: ignore[no-untyped-call]
         calendars = _chosen(principal.calendars(), account.read_calendars)
         tags = {str(c.url): _tag(c) for c in calendars}
