@@ -262,3 +262,13 @@ async def test_a_day_a_staff_member_does_not_work_says_so(
     assert 'Alex<span class="muted">' not in saturday.text
     tuesday = await client.get("/admin/today", params={"day": "2026-12-01"})
     assert "not working" not in tuesday.text
+
+
+async def test_the_sign_in_page_gives_commands_that_work_as_written(
+    web_client: httpx.AsyncClient,
+) -> None:
+    """The sign-in page names the two ways back in with the arguments they need: the
+    one-time link, and a new owner token for a business id."""
+    page = await web_client.get("/admin/sign-in")
+    assert "<code>booking admin-link</code> prints a one-time" in page.text
+    assert "<code>booking create-token --business-id 1 --role owner</code>" in page.text
