@@ -33,12 +33,14 @@ def test_first_install_prints_a_line_before_each_slow_step():
 
 
 def test_run_ends_by_saying_where_it_serves_and_how_to_sign_in():
-    """Before `booking serve` takes over the terminal, `make run` says it logs its address
-    and that the admin token printed above signs in."""
+    """Before `booking serve` takes over the terminal, `make run` says it logs its address and
+    the web page's, and that the admin token printed above (or a one-time link) signs in."""
     lines = planned_lines("run")
+    seed = next(i for i, line in enumerate(lines) if line.endswith("booking seed-demo"))
     serve = next(i for i, line in enumerate(lines) if line.endswith("booking serve"))
-    before = " ".join(lines[serve - 2 : serve])
-    assert "address" in before and "Authorization: Bearer" in before
+    before = " ".join(lines[seed + 1 : serve])
+    assert "address" in before and "/admin" in before and "admin-link" in before
+    assert "Authorization: Bearer" in before
 
 
 def test_backups_and_data_are_ignored_by_git():

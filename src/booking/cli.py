@@ -11,67 +11,28 @@ import argparse
 import asyncio
 import gc
 import json
-import socket
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NoReturn
 
-from booking import __version__
+from booking import __version__, cli_accounts
+from booking.cli_problems import one_line_problem
+from booking.cli_support import AgentSettingsIncomplete, CliError, database, prepare_sqlite_file
 
 # Pydantic, SQLAlchemy and structlog are imported in `_run`: for `serve`, with the GC paused.
 if TYPE_CHECKING:
     from booking.agent.worker import AgentRunner
     from booking.config import Settings
-    from booking.db import Database
-    from booking.errors import InvalidInput
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-class CliError(Exception):
-    """A failure the user can act on; the message is the one line they see."""
-
-
-def _database(settings: Settings, *, must_exist: bool = True) -> Database:
-    """The database of DATABASE_URL; a SQLite file must exist unless `migrate` is creating it."""
-    from booking.db import Database
-    from booking.server import require_database_file
-
-    if must_exist:
-        require_database_file(settings.database_url)
-    return Database.from_url(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-    )
-
-
-def _prepare_sqlite_file(url: str) -> None:
-    """`migrate` is what creates a SQLite database, its folder included (./data on a fresh
-    clone): it says so in one line, since a mistyped path would otherwise go unnoticed."""
-    from booking.server import sqlite_file
-
-    path = sqlite_file(url)
-    if path is None or path.exists():
-        return
-    folder = path.parent
-    if folder.is_dir():
-        print(f"creating the database {path}")
-        return
-    try:
-        folder.mkdir(parents=True)
-    except OSError as exc:
-        reason = "a file is in the way" if folder.exists() else exc.strerror
-        raise CliError(f"cannot create the directory {folder} for the database: {reason}") from None
-    print(f"creating the database {path} (and its directory {folder})")
 
 
 async def _migrate(settings: Settings) -> int:
     from booking.migrate import current_revision, upgrade
 
-    _prepare_sqlite_file(settings.database_url)
-    db = _database(settings, must_exist=False)
+    prepare_sqlite_file(settings.database_url)
+    db = database(settings, must_exist=False)
     try:
         await upgrade(db.engine)
         print(f"database at revision {await current_revision(db.engine)}")
@@ -86,7 +47,7 @@ async def _seed_demo(settings: Settings, as_json: bool) -> int:
 
     token: str | None = None
     existing: int | None = None
-    db = _database(settings)
+    db = database(settings)
     try:
         await ensure_schema_current(db)
         demo = await seed_demo(db)
@@ -125,136 +86,6 @@ async def _seed_demo(settings: Settings, as_json: bool) -> int:
     return 0
 
 
-async def _create_business(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import IntegrityError
-
-    from booking.models.token import TokenRole
-    from booking.server import ensure_schema_current
-    from booking.services.businesses import create_business
-    from booking.services.demo import find_demo
-    from booking.services.tokens import create_token
-
-    db = _database(settings)
-    try:
-        await ensure_schema_current(db)
-        try:
-            business = await create_business(
-                db,
-                name=args.name,
-                timezone=args.timezone,
-                region=args.region,
-                numbers=args.number or [],
-                transfer_number=args.transfer_number,
-            )
-        except IntegrityError:  # only the numbers are unique: say which, as the API does
-            raise await _number_problem(db, args.number or [], args.region) from None
-        token = await create_token(db, business.id, "owner", TokenRole.OWNER)
-        demo = await find_demo(db)
-    finally:
-        await db.dispose()
-    print(f"Business {business.id} created ({business.name}, {business.timezone}).")
-    print(f"Admin token (shown once): {token.secret}")
-    if demo is not None:
-        print(
-            f"The demo business (id {demo.business_id}) is still here; it no longer answers "
-            f"calls to unknown numbers. Remove it: booking delete-business --id "
-            f"{demo.business_id} --confirm 'Demo Salon'"
-        )
-    return 0
-
-
-async def _delete_business(settings: Settings, args: argparse.Namespace) -> int:
-    """Delete a business and all its data, confirmed by its exact name."""
-    from booking.errors import InvalidInput
-    from booking.server import ensure_schema_current
-    from booking.services.businesses import delete_business, get_business
-
-    db = _database(settings)
-    try:
-        await ensure_schema_current(db)
-        business = await get_business(db, args.id)
-        if args.confirm != business.name:
-            raise InvalidInput("--confirm", f"must be the business's exact name, {business.name!r}")
-        await delete_business(db, args.id)
-    finally:
-        await db.dispose()
-    print(f"Business {args.id} ({business.name}) and all its data deleted.")
-    return 0
-
-
-async def _number_problem(db: Database, numbers: list[str], region: str) -> InvalidInput:
-    """Why the numbers could not be stored: one rings another business, or one is given twice."""
-    from sqlalchemy import select
-
-    from booking.errors import InvalidInput
-    from booking.models import BusinessNumber
-    from booking.services.phones import normalize_phone
-
-    wanted = [normalize_phone(number, region.upper(), "numbers") for number in numbers]
-    async with db.read() as session:
-        taken = await session.scalar(
-            select(BusinessNumber.number).where(BusinessNumber.number.in_(wanted)).limit(1)
-        )
-    if taken is not None:
-        return InvalidInput("numbers", f"{taken} already rings another business")
-    twice = next((n for n in wanted if wanted.count(n) > 1), "a number")
-    return InvalidInput("numbers", f"{twice} is given more than once")
-
-
-async def _create_token(settings: Settings, args: argparse.Namespace) -> int:
-    """Also the way back in for a business that lost its owner tokens: `--role owner`."""
-    from booking.models.token import TokenRole
-    from booking.server import ensure_schema_current
-    from booking.services.tokens import create_token
-
-    role = TokenRole(args.role)
-    db = _database(settings)
-    try:
-        await ensure_schema_current(db)
-        token = await create_token(db, args.business_id, args.name or role.value, role)
-    finally:
-        await db.dispose()
-    print(token.secret)
-    return 0
-
-
-async def _admin_link(settings: Settings, args: argparse.Namespace) -> int:
-    """A one-time link to the owner's web page: for an owner who has no token at hand."""
-    from booking.models import utcnow
-    from booking.server import ensure_schema_current, http_url
-    from booking.services.admin_sessions import LINK_LIFETIME, create_link
-
-    db = _database(settings)
-    try:
-        await ensure_schema_current(db)
-        business_id = args.business_id or await _only_business(db)
-        code = await create_link(db, business_id, utcnow())
-    finally:
-        await db.dispose()
-    base = (args.url or http_url(settings.host, settings.port)).rstrip("/")
-    minutes = int(LINK_LIFETIME.total_seconds() // 60)
-    print(f"{base}/admin/link/{code}")
-    print(f"(signs in as the owner once, within {minutes} minutes)", file=sys.stderr)
-    return 0
-
-
-async def _only_business(db: Database) -> int:
-    """The business meant when none is named: the only one there is (with several, signing
-    in to the wrong one must not be a guess)."""
-    from sqlalchemy import select
-
-    from booking.models import Business
-
-    async with db.read() as session:
-        ids = list((await session.scalars(select(Business.id).order_by(Business.id))).all())
-    if not ids:
-        raise CliError("no business yet: run `booking seed-demo` or `booking create-business`")
-    if len(ids) > 1:
-        listed = ", ".join(str(i) for i in ids)
-        raise CliError(f"several businesses ({listed}): name one with --business-id")
-    return ids[0]
-
-
 async def _date(settings: Settings, args: argparse.Namespace) -> int:
     """A date for scripts and the README's examples, counted from today in the business's time
     zone (not the machine's), so the examples work on any day and with any `date` command."""
@@ -270,7 +101,7 @@ async def _business_today(settings: Settings, business_id: int | None) -> date:
     from booking.services.businesses import get_business
     from booking.services.demo import first_business_id
 
-    db = _database(settings)
+    db = database(settings)
     try:
         await ensure_schema_current(db)
         business_id = business_id or settings.business_id or await first_business_id(db)
@@ -302,10 +133,6 @@ def agent_mode(settings: Settings) -> bool:
             f"and GOOGLE_API_KEY; missing: {missing}"
         )
     return False
-
-
-class AgentSettingsIncomplete(Exception):
-    """Some, but not all, of the phone agent's settings are present."""
 
 
 def _agent_runner(settings: Settings) -> AgentRunner | None:
@@ -477,13 +304,13 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "seed-demo":
             return asyncio.run(_seed_demo(settings, args.json))
         if args.command == "create-business":
-            return asyncio.run(_create_business(settings, args))
+            return asyncio.run(cli_accounts.create_business_command(settings, args))
         if args.command == "create-token":
-            return asyncio.run(_create_token(settings, args))
+            return asyncio.run(cli_accounts.create_token_command(settings, args))
         if args.command == "admin-link":
-            return asyncio.run(_admin_link(settings, args))
+            return asyncio.run(cli_accounts.admin_link(settings, args))
         if args.command == "delete-business":
-            return asyncio.run(_delete_business(settings, args))
+            return asyncio.run(cli_accounts.delete_business_command(settings, args))
         if args.command == "date":
             return asyncio.run(_date(settings, args))
         if args.command in ("backup", "restore"):
@@ -500,57 +327,4 @@ def _run(args: argparse.Namespace) -> int:
     return 2
 
 
-def one_line_problem(exc: BaseException, database_url: str) -> str | None:
-    """What to tell the user about a failure they can act on; None for a bug (a traceback)."""
-    from booking.errors import BookingError, Unavailable
-    from booking.server import CannotListen, SchemaNotCurrent
-
-    if isinstance(exc, Unavailable) and exc.__cause__ is not None:
-        return database_problem(exc.__cause__, database_url) or exc.message
-    if isinstance(exc, BookingError):
-        return exc.message
-    if isinstance(exc, CliError | SchemaNotCurrent | AgentSettingsIncomplete | CannotListen):
-        return str(exc)
-    return database_problem(exc, database_url)
-
-
-def database_problem(exc: BaseException, database_url: str) -> str | None:
-    """A refused or unreachable database in one line naming where (never the password)."""
-    from sqlalchemy.exc import DBAPIError
-
-    where = database_location(database_url)
-    if isinstance(exc, DBAPIError):
-        reason = _first_line(exc.orig if exc.orig is not None else exc)
-        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-        if sqlstate[:2] in ("08", "28", "3D"):  # connection, authorization, unknown database
-            return f"the database server at {where} refused the connection: {reason}"
-        if "unable to open database file" in reason:
-            return f"cannot open the database {where}: check the path and its permissions"
-        return f"database error at {where}: {reason}"
-    if isinstance(exc, OSError) and exc.filename is not None:  # a file, not the database
-        return f"{exc.strerror or exc}: {exc.filename}"
-    if isinstance(exc, ConnectionRefusedError):
-        return f"cannot connect to the database at {where}: connection refused (is it running?)"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot connect to the database at {where}: unknown host"
-    if isinstance(exc, TimeoutError):
-        return f"cannot connect to the database at {where}: no answer"
-    if isinstance(exc, OSError):
-        return f"cannot connect to the database at {where}: {exc.strerror or exc}"
-    return None
-
-
-def database_location(database_url: str) -> str:
-    """user@host:port/name for a server, the file for SQLite: enough to spot a typo."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        return str(url.database)
-    user = f"{url.username}@" if url.username else ""
-    return f"{user}{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+__all__ = ["AgentSettingsIncomplete", "CliError", "agent_mode", "later_date", "main"]
