@@ -1,12 +1,22 @@
 """The outbound guard against the other ways of writing an address: IPv4 in decimal, hex,
 octal or short form, IPv6 forms that carry an IPv4 address or a zone, the clouds' metadata
-address whatever OUTBOUND_ALLOW_PRIVATE says, and the ports of other protocols."""
+address whatever OUTBOUND_ALLOW_PRIVATE says, the ports of other protocols, and DNS answers
+that mix public and unsafe addresses."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 import pytest
 
-from booking.services.outbound_url import UnsafeUrl, check_outbound_url, check_url_to_save
+from booking.services.outbound_url import (
+    UnsafeUrl,
+    check_outbound_url,
+    check_url_to_save,
+    checked_target,
+    pinned,
+)
 
 SPELLED = [
     ("http://2130706433/", "loopback"),  # 127.0.0.1 as one decimal number
@@ -62,3 +72,48 @@ async def test_web_ports_pass() -> None:
     """The usual ports of web servers and of calendar servers pass."""
     for port in (80, 443, 8080, 8443, 5232, 8008):
         await check_outbound_url(f"https://93.184.215.14:{port}/", allow_private=False)
+
+
+def dns_answering(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
+    """A stand-in for DNS (the network's edge): every name resolves to `addresses`."""
+    loop = asyncio.get_running_loop()
+
+    async def getaddrinfo(host: str, port: int, **_: object) -> list[tuple[object, ...]]:
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+             (a, port, 0, 0) if ":" in a else (a, port))
+            for a in addresses
+        ]  # fmt: skip
+
+    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+
+
+@pytest.mark.parametrize(
+    ("answers", "kind"),
+    [
+        (("93.184.215.14", "127.0.0.1"), "loopback"),
+        (("2606:2800:21f:cb07::1", "10.0.0.7"), "private"),
+        (("93.184.215.14", "::ffff:169.254.169.254"), "metadata"),
+    ],
+)
+async def test_a_name_with_one_unsafe_answer_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch, answers: tuple[str, ...], kind: str
+) -> None:
+    """A name whose DNS answers mix public and unsafe addresses is refused: a connection
+    could be sent to any of them."""
+    dns_answering(monkeypatch, *answers)
+    with pytest.raises(UnsafeUrl, match=kind):
+        await check_outbound_url("https://mixed.example/hook", allow_private=False)
+
+
+async def test_a_name_with_public_answers_is_pinned_to_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """All answers public: the connection goes to the first one checked."""
+    dns_answering(monkeypatch, "93.184.215.14", "93.184.215.15")
+    target = await checked_target("https://calendar.example/dav", allow_private=False)
+    assert [str(a) for a in target.addresses] == ["93.184.215.14", "93.184.215.15"]
+    url, headers, extensions = pinned(target)
+    assert url == "https://93.184.215.14/dav"
+    assert headers == {"Host": "calendar.example"}
+    assert extensions == {"sni_hostname": "calendar.example"}
