@@ -1,7 +1,8 @@
 """A local HTTP server that answers every GET and PROPFIND the way a hostile or broken
 calendar server might: dripping its headers or its body a byte at a time, sending more than
 any cap, a gzip bomb, an XML entity bomb, a web page (a login form), or (to any method) a
-success whose body never ends. It notes when the client hung up.
+success whose body never ends, or a redirect to the cloud's metadata address. It notes when
+the client hung up.
 
     with HostileServer.start("drip") as server:
         server.url                 # http://127.0.0.1:<port>/dav/
@@ -23,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 BIG = 20 * 1024 * 1024  # what "huge" and the gzip bomb decode to
+METADATA = "http://169.254.169.254/latest/meta-data/"
 LOGIN_PAGE = b"<!DOCTYPE html><html><body><form>Log in to Cloud: secret-login-page</form></html>"
 GZIP_BOMB = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"\0" * BIG, 9)  # made once: about 20 KB
 
@@ -68,6 +70,12 @@ class HostileServer:
                     server_state.hung_up.set()
 
             def _send(self, mode: str) -> None:
+                if mode == "to-metadata":
+                    self.send_response(307)
+                    self.send_header("Location", METADATA)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 kind = "text/calendar" if self.command == "GET" else "application/xml"
                 self.send_response(207 if self.command == "PROPFIND" else 200)
                 if mode == "header-drip":

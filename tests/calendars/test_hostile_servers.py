@@ -190,3 +190,17 @@ def test_a_pinned_https_request_still_names_and_verifies_the_host(
         assert "answered with a web page" in str(failed.value)
     else:
         assert isinstance(failed.value, requests.exceptions.SSLError)
+
+
+@pytest.mark.parametrize("hostile", ["to-metadata"], indirect=True)
+async def test_a_redirect_to_the_metadata_address_is_not_followed(hostile: HostileServer) -> None:
+    """An ICS feed or a CalDAV server (on the business's LAN: private addresses allowed)
+    that redirects to the cloud's metadata address: each hop is checked again, and that one
+    is refused, saying why."""
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(FetchFailed, match=r"not allowed: .*metadata"):
+            await calendar_ics.fetch(
+                client, hostile.url, {}, max_bytes=CAP, timeout=5.0, allow_private=True
+            )
+    with pytest.raises(FetchFailed, match=r"not allowed: .*metadata"):
+        await read_caldav(hostile)
