@@ -188,8 +188,8 @@ async def _log_serving_once_listening(
     log.info(
         "serving",
         **fields,
-        sign_in="open the admin link and paste an admin token (or run "
-        "`booking admin-link` for a one-time link); "
+        sign_in="open the admin address and paste an admin token, or run "
+        "`booking admin-link` for a one-time sign-in link; "
         "the API takes Authorization: Bearer <admin token>; "
         "booking create-token --business-id <id> --role owner makes one",
     )

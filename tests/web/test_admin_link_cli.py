@@ -90,9 +90,10 @@ def test_the_cookie_is_secure_when_a_trusted_proxy_says_https(
 
 @pytest.mark.processes
 def test_serve_prints_the_page_and_admin_link_signs_in_once(tmp_path: Path) -> None:
-    """The "serving" line carries admin=<url>/admin; a link from `booking admin-link --url`
-    opens a confirmation page, signs the owner in (the Today page then answers), and a second
-    use of it is refused; an unknown business is one line on stderr."""
+    """The "serving" line carries admin=<url>/admin and how to sign in there; a link from
+    `booking admin-link --url` opens a confirmation page, signs the owner in (the Today page
+    then answers), and a second use of it is refused; an unknown business is one line on
+    stderr."""
     env = _environment(tmp_path)
     run = {"env": env, "cwd": tmp_path, "capture_output": True, "text": True}
     _demo_token(env, tmp_path)
@@ -100,6 +101,8 @@ def test_serve_prints_the_page_and_admin_link_signs_in_once(tmp_path: Path) -> N
     try:
         url = serving["url"]
         assert serving["admin"] == url + "/admin"
+        assert "open the admin address and paste an admin token" in serving["sign_in"]
+        assert "`booking admin-link` for a one-time sign-in link" in serving["sign_in"]
         made = subprocess.run(  # type: ignore[call-overload]
             [*BOOKING, "admin-link", "--business-id", "1", "--url", url], check=True, **run
         )
