@@ -1,15 +1,19 @@
 """An ICS feed with a user name and password that redirects: the login goes to the saved
-address's host only, never to the host a redirect points at (which would learn it)."""
+address's host only, never to the host a redirect points at (which would learn it). And a
+compressed feed, decoded whole."""
 
 from __future__ import annotations
 
+import gzip
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import pytest
 
 from booking.services import calendar_ics
 from tests.calendars.feeds import GOOGLE_FEED
@@ -78,3 +82,30 @@ async def test_the_login_follows_a_redirect_on_the_same_host() -> None:
         fetched = await fetch(saved)
     assert fetched.body == GOOGLE_FEED
     assert len(seen) == 2 and all(s is not None and s.startswith("Basic ") for s in seen)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_compressed_feed_is_read_whole(encoding: str) -> None:
+    """A feed sent gzip- or deflate-compressed (as Google's is) is decoded to the very text."""
+    body = gzip.compress(GOOGLE_FEED) if encoding == "gzip" else zlib.compress(GOOGLE_FEED)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/calendar")
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fetched = await fetch(f"http://127.0.0.1:{server.server_address[1]}/feed.ics")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert fetched.body == GOOGLE_FEED
