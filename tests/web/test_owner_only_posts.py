@@ -1,5 +1,7 @@
 """Every owner-only action of the web page refuses a staff token's session that posts to it
-directly (a form it was never shown), whatever page it belongs to."""
+directly (a form it was never shown), whatever page it belongs to; and every POST of the web
+page refuses a request without the CSRF token. The routes are read from the app, so a page
+added later is covered too."""
 
 from __future__ import annotations
 
@@ -68,3 +70,21 @@ async def test_a_staff_session_posting_to_any_owner_only_action_is_refused(
         answer = await client.post(concrete(path, shop), data={"_csrf_token": csrf, "name": "x"})
         assert answer.status_code == 403, (path, answer.status_code)
         assert "signed in with a staff token" in answer.text, path
+
+
+async def test_every_post_without_the_csrf_token_is_refused(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Every POST of the web page (sign-in and sign-out included), as a form or as htmx,
+    is refused with 403 when it carries no CSRF token, even from a signed-in owner."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    posts = sorted({p for m, p, _ in admin_handlers(db) if m == "POST"})
+    assert "/admin/sign-in" in posts and "/admin/sign-out" in posts
+    for path in posts:
+        for headers in ({}, {"HX-Request": "true"}):
+            answer = await client.post(
+                concrete(path, shop).replace("{code:str}", "bk_link_x"),
+                data={"name": "x", "token": shop.token},
+                headers=headers,
+            )
+            assert answer.status_code == 403, (path, headers, answer.status_code)
