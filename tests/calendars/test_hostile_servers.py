@@ -5,7 +5,10 @@ thread lets go of the connection instead of reading on after the read was given 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -204,3 +207,44 @@ async def test_a_redirect_to_the_metadata_address_is_not_followed(hostile: Hosti
             )
     with pytest.raises(FetchFailed, match=r"not allowed: .*metadata"):
         await read_caldav(hostile)
+
+
+@pytest.fixture
+def tls_dripper() -> Iterator[tuple[str, threading.Event]]:
+    """A server that answers a TLS handshake with a record header announcing 16 KB, then
+    sends it a byte every tenth of a second; the event is set once the client hung up."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    hung_up = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(4096)  # the ClientHello
+                connection.sendall(b"\x16\x03\x03\x40\x00")
+                for _ in range(10**6):
+                    time.sleep(0.1)
+                    connection.sendall(b"\x00")
+        hung_up.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}/dav/", hung_up
+    finally:
+        listener.close()
+
+
+async def test_a_caldav_server_dripping_its_tls_handshake_is_let_go_at_the_deadline(
+    tls_dripper: tuple[str, threading.Event],
+) -> None:
+    """A server that drags out the TLS handshake a byte at a time fails the read at the
+    deadline, and the worker thread hangs up on it then."""
+    url, hung_up = tls_dripper
+    account = calendar_caldav.Account(url, "sam", "secret-password")
+    began = time.monotonic()
+    with pytest.raises(FetchFailed, match="no complete answer within 1 seconds"):
+        await calendar_caldav.read(
+            account, {}, WINDOW, timeout=TIMEOUT, max_bytes=CAP, allow_private=True
+        )
+    assert time.monotonic() - began < TIMEOUT + 1.0
+    assert hung_up.wait(3.0), "the worker thread is still in the handshake"
