@@ -84,3 +84,19 @@ def test_a_busy_time_is_drawn_where_its_hours_are(page: Any, site: Site, feed: I
     assert abs(busy["x"] - (ten["x"] + ten["width"] / 2)) < 3
     assert abs(busy["x"] + busy["width"] - (eleven["x"] + eleven["width"] / 2)) < 3
     screenshot(page, "today-busy")
+
+
+def test_show_free_times_without_a_service_says_what_is_missing(page: Any, site: Site) -> None:
+    """On New booking, "Show free times" before a service is chosen says, where the times
+    would appear, to choose a service first; choosing one then lists its times."""
+    sign_in(page, site)
+    page.goto(site.url + "/admin/book")
+    page.get_by_role("button", name="Show free times").click()
+    message = page.locator("#slots #e-appointment_time")
+    message.wait_for()
+    assert message.inner_text() == "choose a service first: its length decides the times"
+    page.get_by_label("Service").select_option(label="Haircut (30 min)")
+    page.get_by_label("Day").fill("2026-12-01")
+    page.get_by_role("button", name="Show free times").click()
+    page.locator("#slots label.slot").first.wait_for()
+    assert page.locator("#slots #e-appointment_time").count() == 0

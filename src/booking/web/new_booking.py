@@ -60,6 +60,9 @@ async def _render(
     service_id = _int_or_none(form.get("service_id"))
     staff_id = _int_or_none(form.get("staff_id"))
     slots: list[availability.Slot] | None = None
+    if form.get("show") == "times" and service_id is None:
+        # Said where the times would be: that is the part of the page htmx swaps in.
+        errors = {"appointment_time": "choose a service first: its length decides the times"}
     if nearest is None and service_id is not None:
         try:
             day = parse_date(form["appointment_date"], "appointment_date")
