@@ -272,3 +272,16 @@ async def test_the_sign_in_page_gives_commands_that_work_as_written(
     page = await web_client.get("/admin/sign-in")
     assert "<code>booking admin-link</code> prints a one-time" in page.text
     assert "<code>booking create-token --business-id 1 --role owner</code>" in page.text
+
+
+async def test_free_times_of_a_past_day_say_the_day_has_passed(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """New booking's free times for a day before today say that the day has passed, rather
+    than that it has no free time; a future day with none still says so."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    asked = {"service_id": str(shop.haircut), "show": "times"}
+    past = await client.get("/admin/book", params={**asked, "appointment_date": "2026-11-24"})
+    assert "That day has passed: choose today or a later day." in past.text
+    sunday = await client.get("/admin/book", params={**asked, "appointment_date": "2026-12-06"})
+    assert "No free time that day." in sunday.text and "has passed" not in sunday.text

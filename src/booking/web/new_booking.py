@@ -96,6 +96,7 @@ async def _render(
         services=await list_services(db, business_id),
         staff=await list_staff(db, business_id, active_only=True),
         slots=slots,
+        past=form["appointment_date"] < today.isoformat(),  # ISO dates compare as dates
         nearest=nearest,
         matches=matches,
         searched=bool(query),
