@@ -285,3 +285,14 @@ async def test_free_times_of_a_past_day_say_the_day_has_passed(
     assert "That day has passed: choose today or a later day." in past.text
     sunday = await client.get("/admin/book", params={**asked, "appointment_date": "2026-12-06"})
     assert "No free time that day." in sunday.text and "has passed" not in sunday.text
+
+
+async def test_the_book_names_its_time_zone_as_a_place(
+    web_client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Today and Week say whose clock their times are on as a person would: "New York time",
+    with the zone's name beside it."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    for path in ("/admin/today", "/admin/week"):
+        page = await client.get(path)
+        assert "Times are New York time (America/New_York)." in page.text

@@ -77,11 +77,18 @@ def local_time(instant: datetime, zone: ZoneInfo, layout: str = "%H:%M") -> str:
     return instant.astimezone(zone).strftime(layout)
 
 
+def place(zone: ZoneInfo) -> str:
+    """The place a time zone is named after, as a person says it: "America/New_York" is
+    "New York" (the `place` filter); a zone named after no place keeps its name."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     environment: Environment = engine.engine
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.filters["hm"] = local_time
+    environment.filters["place"] = place
     environment.filters["phone"] = readable_phone  # E.164 as a person writes it
 
 
