@@ -115,13 +115,14 @@ def _read_blocking(
 
 def _explain(exc: Exception) -> str:
     from caldav.lib import error
-    from lxml import etree  # type: ignore[import-untyped]
 
     if isinstance(exc, error.AuthorizationError):
         return "the server refused the user name or password"
     if isinstance(exc, error.NotFoundError):
         return "the server has no calendars at that address (404)"
-    if isinstance(exc, error.PropfindError | etree.XMLSyntaxError):  # no WebDAV answer
+    # An answer that is not WebDAV: a refused PROPFIND, or XML that does not parse (the
+    # library's XML parser raises a SyntaxError subclass).
+    if isinstance(exc, error.PropfindError | SyntaxError):
         return (
             "the address did not answer as a CalDAV server: check that it is the server's "
             "CalDAV address (Nextcloud: https://your-host/remote.php/dav)"
