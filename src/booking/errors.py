@@ -3,6 +3,7 @@
 BookingError
 ├── NotFound                 an id that does not exist or belongs to another business
 ├── InvalidInput             a field's value is wrong (names the field)
+│   ├── InvalidFields        several fields are wrong (names each one)
 │   └── OutsideHours         the time is not within the staff member's working hours
 ├── Conflict                 the write contradicts what is stored
 │   ├── SlotUnavailable      the time overlaps another booking
@@ -15,6 +16,9 @@ BookingError
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class BookingError(Exception):
@@ -43,6 +47,68 @@ class InvalidInput(BookingError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+
+
+class InvalidFields(InvalidInput):
+    """Several fields refused at once, so a client fixes them all in one go."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        field, reason = problems[0]
+        super().__init__(field, reason)
+        by_reason: dict[str, list[str]] = {}
+        for name, why in problems:
+            by_reason.setdefault(why, []).append(name)
+        self.message = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
+        self.problems = problems
+
+
+def raise_all(problems: list[tuple[str, str]]) -> None:
+    """Raise the fields gathered so far, if any were refused."""
+    if len(problems) == 1:
+        raise InvalidInput(*problems[0])
+    if problems:
+        raise InvalidFields(problems)
+
+
+class FieldChecks:
+    """Runs independent field checks and reports every refused field together: a service
+    that raised on the first would make a client fix one field per request.
+
+        checks = FieldChecks()
+        with checks.field():
+            name = clean_name(raw_name)
+        with checks.field():
+            phone = normalize_phone(raw_phone, region)
+        checks.raise_any()  # before using name or phone
+    """
+
+    def __init__(self) -> None:
+        self.refused: list[InvalidInput] = []
+
+    @contextmanager
+    def field(self) -> Iterator[None]:
+        """Record an InvalidInput raised inside, instead of letting it end the checks."""
+        try:
+            yield
+        except InvalidInput as exc:
+            self.refused.append(exc)
+
+    def refuse(self, field: str, message: str) -> None:
+        """Record a refused field found without an exception."""
+        self.refused.append(InvalidInput(field, message))
+
+    def raise_any(self) -> None:
+        """Raise what was refused: one error as it was raised (keeping its kind), several as
+        one InvalidFields naming each field (a field refused twice is named once, first
+        reason kept)."""
+        if len(self.refused) == 1:
+            raise self.refused[0]
+        problems: dict[str, str] = {}
+        for exc in self.refused:
+            found = exc.problems if isinstance(exc, InvalidFields) else [(exc.field, exc.reason)]
+            for field, why in found:
+                problems.setdefault(field, why)
+        raise_all(list(problems.items()))
 
 
 class OutsideHours(InvalidInput):

@@ -27,7 +27,6 @@ from litestar.status_codes import (
 from pydantic import BaseModel
 
 from booking import errors
-from booking.api.plain_errors import InvalidFields
 from booking.logging import get_logger
 from booking.services.stranding import WouldStrand
 
@@ -56,7 +55,7 @@ def booking_error_to_problem(exc: errors.BookingError) -> ProblemDetailsExceptio
             status, title = code, heading
             break
     extra: dict[str, Any] = {"code": exc.code}
-    if isinstance(exc, InvalidFields):
+    if isinstance(exc, errors.InvalidFields):
         extra["errors"] = [{"field": field, "message": why} for field, why in exc.problems]
     elif isinstance(exc, errors.InvalidInput):
         extra["errors"] = [{"field": exc.field, "message": exc.reason}]

@@ -68,16 +68,9 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_con
 Label = Annotated[str, Field(max_length=200), AfterValidator(no_control_characters)]
 
 
-def plausible_email(value: str | None) -> str | None:
-    """The services' own email check, run here too so it is reported with the other fields."""
-    text = (value or "").strip()
-    local, at, domain = text.rpartition("@")
-    if text and (not at or not local or "." not in domain or " " in text):
-        raise PydanticCustomError("email", "is not an email address")
-    return value
-
-
-Email = Annotated[str | None, Field(max_length=320), AfterValidator(plausible_email)]
+# The address itself is checked by the service, together with the phone it needs the
+# business's region for, so one answer names every refused field.
+Email = Annotated[str | None, Field(max_length=320)]
 BusinessId = Annotated[
     Id | None,
     Field(

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from booking.api.plain_errors import raise_all
-from booking.errors import InvalidInput
+from booking.errors import InvalidInput, raise_all
 from booking.services.businesses import BusinessInfo
 from booking.services.localtime import parse_date
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
-from booking.errors import InvalidInput, NotFound
+from booking.errors import FieldChecks, InvalidInput, NotFound
 from booking.models import BusyInterval, CalendarConnection
 from booking.models.calendar import CalendarKind
 from booking.services.calendar_urls import check_to_save, normalise, shown_feed_url
@@ -71,26 +71,26 @@ class ConnectionInfo:
         )
 
 
-def _check(row: CalendarConnection) -> None:
-    """The connection as it would be stored, checked whole: each problem names its field."""
-    row.url = normalise(row.url, "url")
+def _check(row: CalendarConnection, checks: FieldChecks) -> None:
+    """The connection as it would be stored, checked whole: each problem names its field, and
+    every problem is recorded in `checks` (the caller raises them together)."""
+    with checks.field():
+        row.url = normalise(row.url, "url")
     if row.kind == CalendarKind.CALDAV:
         if not row.username:
-            raise InvalidInput("username", "a CalDAV account needs the user name")
+            checks.refuse("username", "a CalDAV account needs the user name")
         if not row.password:
-            raise InvalidInput("password", "a CalDAV account needs the (app) password")
+            checks.refuse("password", "a CalDAV account needs the (app) password")
     else:
         if row.write_calendar:
-            raise InvalidInput("write_calendar", "only a CalDAV calendar can take bookings")
+            checks.refuse("write_calendar", "only a CalDAV calendar can take bookings")
         if row.read_calendars:
-            raise InvalidInput("read_calendars", "an ICS address is one calendar: leave it empty")
+            checks.refuse("read_calendars", "an ICS address is one calendar: leave it empty")
         if bool(row.username) != bool(row.password):
             missing = "password" if row.username else "username"
-            raise InvalidInput(
-                missing, "an ICS feed with a login needs both user name and password"
-            )
+            checks.refuse(missing, "an ICS feed with a login needs both user name and password")
     if len(row.read_calendars or []) > MAX_READ_CALENDARS:
-        raise InvalidInput("read_calendars", f"at most {MAX_READ_CALENDARS} calendars")
+        checks.refuse("read_calendars", f"at most {MAX_READ_CALENDARS} calendars")
 
 
 async def _load(
@@ -138,9 +138,12 @@ async def create_connection(
     unknown = set(fields) - _FIELDS
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "unknown field")
+    checks = FieldChecks()
     # Resolved before the write transaction: a slow DNS answer holds up no other writer.
-    await check_to_save(normalise(fields["url"]), allow_private=allow_private)
-    await _check_write_calendar(fields.get("write_calendar"), allow_private)
+    with checks.field():
+        await check_to_save(normalise(fields["url"]), allow_private=allow_private)
+    with checks.field():
+        await _check_write_calendar(fields.get("write_calendar"), allow_private)
     async with db.write() as session:
         await load_staff(session, business_id, staff_id)
         row = CalendarConnection(
@@ -158,7 +161,8 @@ async def create_connection(
             next_sync_at=now,
             created_at=now,
         )
-        _check(row)
+        _check(row, checks)
+        checks.raise_any()
         session.add(row)
         await session.flush()
         return ConnectionInfo.of(row)
@@ -184,9 +188,12 @@ async def update_connection(
 ) -> ConnectionInfo:
     """Change some fields; a new source (address, kind, login, calendars) or a reactivation is
     synced at once, and a deactivated connection stops blocking times."""
-    if changes.get("url") is not None:
-        await check_to_save(normalise(changes["url"]), allow_private=allow_private)
-    await _check_write_calendar(changes.get("write_calendar"), allow_private)
+    checks = FieldChecks()
+    with checks.field():
+        if changes.get("url") is not None:
+            await check_to_save(normalise(changes["url"]), allow_private=allow_private)
+    with checks.field():
+        await _check_write_calendar(changes.get("write_calendar"), allow_private)
     async with db.write() as session:
         row = await _load(session, business_id, staff_id, connection_id)
         for name, value in changes.items():
@@ -205,7 +212,8 @@ async def update_connection(
             elif name == "active" and value is None:
                 raise InvalidInput("active", "must be true or false")
             setattr(row, name, value)
-        _check(row)
+        _check(row, checks)
+        checks.raise_any()
         if _SOURCE_FIELDS & set(changes) or changes.get("active") is True:
             row.sync_state = {}
             row.next_sync_at = now

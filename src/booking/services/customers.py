@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
-from booking.errors import DuplicateCustomer, InvalidInput, NotFound
+from booking.errors import DuplicateCustomer, FieldChecks, InvalidInput, NotFound
 from booking.models import (
     Appointment,
     AppointmentStatus,
@@ -70,7 +70,7 @@ def _clean_email(email: str | None) -> str | None:
     email = email.strip()
     local, at, domain = email.rpartition("@")
     if not at or not local or "." not in domain or len(email) > 320 or " " in email:
-        raise InvalidInput("email", f"{email!r} is not an email address")
+        raise InvalidInput("email", "is not an email address")
     return email
 
 
@@ -170,9 +170,15 @@ async def add_customer(
 ) -> CustomerInfo:
     """`create_customer` inside a write transaction the caller owns. A concurrent create of
     the same number surfaces as IntegrityError at flush or commit."""
-    clean_name, clean_email = _clean_name(name), _clean_email(email)
     business = await load_business(session, business_id)
-    e164 = normalize_phone(phone, business.default_region)
+    checks = FieldChecks()
+    with checks.field():
+        e164 = normalize_phone(phone, business.default_region)
+    with checks.field():
+        clean_name = _clean_name(name)
+    with checks.field():
+        clean_email = _clean_email(email)
+    checks.raise_any()
     existing = await session.scalar(
         select(Customer.id).where(Customer.business_id == business_id, Customer.phone == e164)
     )
@@ -228,15 +234,22 @@ async def update_customer(
     try:
         async with db.write() as session:
             customer = await load_customer(session, business_id, customer_id)
-            renamed = False
-            if name is not None:
-                renamed = _clean_name(name) != customer.name
-                customer.name = _clean_name(name)
+            checks = FieldChecks()
+            with checks.field():
+                clean_name = _clean_name(name) if name is not None else customer.name
+            with checks.field():
+                clean_email = _clean_email(email) if email is not None else customer.email
+            with checks.field():
+                if phone is not None:
+                    business = await load_business(session, business_id)
+                    e164 = normalize_phone(phone, business.default_region)
+            checks.raise_any()
+            renamed = clean_name != customer.name
+            customer.name = clean_name
             if renamed:
                 await _retitle_events(session, business_id, customer_id, now or datetime.now(UTC))
             address_before = customer.email
-            if email is not None:
-                customer.email = _clean_email(email)
+            customer.email = clean_email
             if notes is not None:
                 customer.notes = notes
             if email_consent is not None:
@@ -248,8 +261,6 @@ async def update_customer(
             if sms_consent is False:
                 await drop_queued_texts(session, customer_id)
             if phone is not None:
-                business = await load_business(session, business_id)
-                e164 = normalize_phone(phone, business.default_region)
                 other = await session.scalar(
                     select(Customer.id).where(
                         Customer.business_id == business_id,

@@ -12,8 +12,7 @@ from litestar.exceptions import ValidationException
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from booking.api.plain_errors import InvalidFields
-from booking.errors import BookingError, InvalidInput
+from booking.errors import BookingError, InvalidFields, InvalidInput
 
 # The key of an error that belongs to the whole form rather than one field.
 FORM = "form"

@@ -1,0 +1,96 @@
+"""Several bad fields in one request are answered by one 422 that names every one of them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from booking.api.app import create_app
+from booking.db import Database
+from booking.services import customers
+from booking.services.calendar_sync import SyncSettings
+from tests.conftest import NOW
+from tests.factories import Shop
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def local_api(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """The app as `booking serve` makes it with OUTBOUND_ALLOW_PRIVATE on."""
+    app = create_app(
+        db,
+        clock=lambda: NOW,
+        outbound_allow_private=True,
+        calendar_sync=SyncSettings(timeout_seconds=2.0, allow_private=True),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def fields_of(answer: httpx.Response) -> set[str]:
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    body = answer.json()
+    assert body["code"] == "invalid_input"
+    return {e["field"] for e in body["errors"]}
+
+
+async def test_a_new_customer_with_a_bad_email_and_a_bad_phone_is_told_both(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """POST /api/customers with a bad email and a bad phone names both fields; nothing is
+    stored."""
+    answer = await client.post(
+        "/api/customers/",
+        json={"phone": "not a phone", "name": "Ada", "email": "not-an-address"},
+        headers=auth,
+    )
+    assert fields_of(answer) == {"phone", "email"}
+    assert "phone" in answer.json()["detail"] and "email" in answer.json()["detail"]
+    listed = await client.get("/api/customers/", headers=auth)
+    assert [c["name"] for c in listed.json()["items"]] == ["Ada"]
+
+
+async def test_a_customer_change_with_a_bad_email_and_a_bad_phone_is_told_both(
+    client: httpx.AsyncClient, auth: dict[str, str], db: Database, shop: Shop
+) -> None:
+    """PATCH /api/customers/{id} with a bad email, a bad phone and a new name names both bad
+    fields and keeps the customer as they were (the good name is not half-written)."""
+    before = await customers.get_customer(db, shop.business_id, shop.ada)
+    answer = await client.patch(
+        f"/api/customers/{shop.ada}",
+        json={"phone": "12", "email": "ada at example", "name": "Someone Else"},
+        headers=auth,
+    )
+    assert fields_of(answer) == {"phone", "email"}
+    assert await customers.get_customer(db, shop.business_id, shop.ada) == before
+
+
+async def test_a_caldav_calendar_without_user_name_and_password_is_told_both(
+    local_api: httpx.AsyncClient, auth: dict[str, str], shop: Shop
+) -> None:
+    """Connecting a CalDAV calendar with neither user name nor password names both fields;
+    no connection is stored."""
+    calendars = f"/api/staff/{shop.sam}/calendars"
+    answer = await local_api.post(
+        calendars, json={"kind": "caldav", "url": "https://dav.example.com/"}, headers=auth
+    )
+    assert fields_of(answer) == {"username", "password"}
+    assert (await local_api.get(calendars, headers=auth)).json() == []
+
+
+async def test_a_bad_address_is_told_with_the_missing_login(
+    local_api: httpx.AsyncClient, auth: dict[str, str], shop: Shop
+) -> None:
+    """A CalDAV calendar at an ftp address with no password names the address and the
+    password together."""
+    answer = await local_api.post(
+        f"/api/staff/{shop.sam}/calendars",
+        json={"kind": "caldav", "url": "ftp://dav.example.com/", "username": "sam"},
+        headers=auth,
+    )
+    assert fields_of(answer) == {"url", "password"}

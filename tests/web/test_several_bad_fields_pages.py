@@ -1,0 +1,44 @@
+"""A form with several bad fields shows every field's message beside it, in one answer."""
+
+from __future__ import annotations
+
+import httpx
+
+from booking.db import Database
+from booking.services import calendar_connections, customers
+from tests.factories import Shop
+from tests.web.conftest import signed_in_client
+
+
+async def test_a_customer_edit_with_a_bad_email_and_a_bad_phone_shows_both(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Both the email's and the phone's message are shown beside their fields with 422, and
+    the customer is unchanged."""
+    before = await customers.get_customer(db, shop.business_id, shop.ada)
+    client, csrf = await signed_in_client(web_client, shop.token)
+    refused = await client.post(
+        f"/admin/customers/{shop.ada}/edit",
+        data={"_csrf_token": csrf, "name": "Ada Lovelace", "notes": "",
+              "phone": "12", "email": "not-an-address"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert 'id="e-email">is not an email address' in refused.text
+    assert 'id="e-phone">' in refused.text and "is not a valid phone number" in refused.text
+    assert await customers.get_customer(db, shop.business_id, shop.ada) == before
+
+
+async def test_a_caldav_account_without_any_login_shows_both_fields(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Connecting a CalDAV calendar with neither user name nor password shows the message
+    beside each of the two fields, and connects nothing."""
+    client, csrf = await signed_in_client(web_client, shop.token)
+    refused = await client.post(
+        f"/admin/setup/staff/{shop.sam}/calendars",
+        data={"_csrf_token": csrf, "kind": "caldav", "url": "https://93.184.215.14/dav/"},
+    )
+    assert refused.status_code == 422
+    assert 'id="e-username">a CalDAV account needs the user name' in refused.text
+    assert 'id="e-password">a CalDAV account needs the (app) password' in refused.text
+    assert await calendar_connections.list_connections(db, shop.business_id, shop.sam) == []
