@@ -74,12 +74,14 @@ async def test_an_owner_issues_a_token_whose_secret_is_shown_once_and_revokes_it
     [tablet] = [t for t in await tokens.list_tokens(db, shop.business_id) if t.name == "tablet"]
     assert tablet.created_by is not None and tablet.created_by.name == "test"  # who issued it
     revoked = await client.post(
-        f"/admin/setup/tokens/{tablet.id}/revoke", data={"_csrf_token": csrf}
+        f"/admin/setup/tokens/{tablet.id}/revoke", data={"_csrf_token": csrf, "confirm": "yes"}
     )
     assert revoked.status_code == 303
     assert await tokens.identify(db, secret.group(1)) is None
     [owner] = [t for t in await tokens.list_tokens(db, shop.business_id) if t.name == "test"]
-    last = await client.post(f"/admin/setup/tokens/{owner.id}/revoke", data={"_csrf_token": csrf})
+    last = await client.post(
+        f"/admin/setup/tokens/{owner.id}/revoke", data={"_csrf_token": csrf, "confirm": "yes"}
+    )
     assert last.status_code == 409
     assert "last" in last.text and await tokens.identify(db, shop.token) is not None
     blank = await client.post(
@@ -122,7 +124,7 @@ async def test_an_owner_subscribes_a_webhook_and_reads_its_deliveries(
     )
     assert (await client.get(f"/admin/setup/webhooks/{theirs.id}")).status_code == 404
     gone = await client.post(
-        f"/admin/setup/webhooks/{theirs.id}/delete", data={"_csrf_token": csrf}
+        f"/admin/setup/webhooks/{theirs.id}/delete", data={"_csrf_token": csrf, "confirm": "yes"}
     )
     assert gone.status_code == 404
     assert len(await webhooks.list_subscriptions(db, other.business_id)) == 1
@@ -142,7 +144,7 @@ async def test_the_calendar_feed_links_work_and_a_new_one_replaces_the_old(
     served = await client.get(old)
     assert served.status_code == 200 and "BEGIN:VCALENDAR" in served.text
     rotated = await client.post(
-        f"/admin/setup/staff/{shop.sam}/calendar-feed", data={"_csrf_token": csrf}
+        f"/admin/setup/staff/{shop.sam}/calendar-feed", data={"_csrf_token": csrf, "confirm": "yes"}
     )
     assert rotated.status_code == 303
     assert (await client.get(old)).status_code == 404

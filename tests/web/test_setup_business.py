@@ -83,7 +83,7 @@ async def test_a_closure_over_a_booking_is_refused_then_cancels_it_when_told(
     listed = await client.get("/admin/setup/closures")
     assert "Wed 2 Dec 2026" in listed.text and "Holiday" in listed.text
     reopened = await client.post(
-        f"/admin/setup/closures/{closure.id}/delete", data={"_csrf_token": csrf}
+        f"/admin/setup/closures/{closure.id}/delete", data={"_csrf_token": csrf, "confirm": "yes"}
     )
     assert reopened.status_code == 303
     assert await businesses.list_closures(db, shop.business_id) == []

@@ -75,7 +75,7 @@ async def test_an_ics_calendar_is_connected_synced_shown_and_removed(
     failed = await client.get(member)
     assert "Last error" in failed.text and "HTML page" in failed.text
     removed = await client.post(
-        f"{member}/calendars/{connection.id}/delete", data={"_csrf_token": csrf}
+        f"{member}/calendars/{connection.id}/delete", data={"_csrf_token": csrf, "confirm": "yes"}
     )
     assert removed.status_code == 303
     assert await calendar_connections.list_connections(db, shop.business_id, shop.sam) == []

@@ -46,7 +46,9 @@ async def test_another_business_ids_answer_not_found_and_change_nothing(
         f"/admin/setup/staff/{shop.sam}/calendars/{connection.id}/delete": {},
     }
     for path, data in writes.items():
-        assert (await client.post(path, data={**form, **data})).status_code == 404, path
+        for confirmed in ({}, {"confirm": "yes"}):  # asking first, and acting
+            sent = {**form, **data, **confirmed}
+            assert (await client.post(path, data=sent)).status_code == 404, path
     assert (await staff.get_service(db, other.business_id, other.colour)).name == "Colour"
     assert [c.id for c in await businesses.list_closures(db, other.business_id)] == [closure.id]
     assert await tokens.identify(db, other.token) is not None

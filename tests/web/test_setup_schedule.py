@@ -154,7 +154,8 @@ async def test_a_day_off_cancels_the_booking_it_strands_when_told_to(
     assert "Tue 1 Dec 2026: day off (Training)" in page.text
     assert free_times(page.text) == []
     removed = await client.post(
-        f"{member}/overrides/{TUESDAY.isoformat()}/delete", data={"_csrf_token": csrf}
+        f"{member}/overrides/{TUESDAY.isoformat()}/delete",
+        data={"_csrf_token": csrf, "confirm": "yes"},
     )
     assert removed.status_code == 303
     again = await client.get(member, params={"day": TUESDAY.isoformat()})

@@ -12,11 +12,12 @@ from litestar.response import Redirect, Template
 from booking.api.state import database, now, outbound_allow_private
 from booking.api.tokens import TokenIn
 from booking.api.webhooks import WebhookIn
-from booking.errors import BookingError
+from booking.errors import BookingError, NotFound
 from booking.models.token import TokenRole
 from booking.services import admin_sessions, tokens, webhooks
 from booking.services.businesses import get_business
 from booking.services.webhooks import EVENTS
+from booking.web.confirm import Confirmation, confirmation_page, is_confirmed
 from booking.web.forms import FieldErrors, errors_of, parse, read_form, read_form_lists
 from booking.web.listing import when
 from booking.web.render import page
@@ -57,7 +58,22 @@ class TokenSetup(Controller):
         self, request: Request[Any, Any, Any], token_id: int
     ) -> Template | Response[Any]:
         """Refused at once everywhere, sessions opened with it included; the last live owner
-        token cannot be revoked (the service's rule)."""
+        token cannot be revoked (the service's rule). Asks first (`web.confirm`)."""
+        if not await is_confirmed(request):
+            found = await tokens.list_tokens(database(request), current_business(request))
+            token = next((t for t in found if t.id == token_id), None)
+            if token is None:
+                raise NotFound("token", token_id)
+            return confirmation_page(request, Confirmation(
+                question=f"Revoke the token “{token.name}”?",
+                action=f"/admin/setup/tokens/{token_id}/revoke",
+                button=f"Revoke “{token.name}”", back="/admin/setup/tokens", keep="Keep it",
+                consequences=[
+                    "Whatever uses it (a tablet, a script, the API) is refused from now on.",
+                    "Every session of this page opened with it ends.",
+                    "It cannot be turned back on: issue a new token instead.",
+                ],
+            ))  # fmt: skip
         try:
             await tokens.revoke_token(database(request), current_business(request), token_id)
         except BookingError as exc:
@@ -126,7 +142,25 @@ class WebhookSetup(Controller):
         )
 
     @post("/{webhook_id:int}/delete")
-    async def unsubscribe(self, request: Request[Any, Any, Any], webhook_id: int) -> Response[Any]:
+    async def unsubscribe(
+        self, request: Request[Any, Any, Any], webhook_id: int
+    ) -> Template | Response[Any]:
+        """Asks first (`web.confirm`); then the subscription and its deliveries are gone."""
+        if not await is_confirmed(request):
+            found = await webhooks.list_subscriptions(database(request), current_business(request))
+            hook = next((s for s in found if s.id == webhook_id), None)
+            if hook is None:
+                raise NotFound("webhook", webhook_id)
+            return confirmation_page(request, Confirmation(
+                question=f"Unsubscribe {hook.url}?",
+                action=f"/admin/setup/webhooks/{webhook_id}/delete",
+                button="Unsubscribe", back="/admin/setup/webhooks", keep="Keep it",
+                consequences=[
+                    "No more events are sent to it, those waiting to be sent included.",
+                    "Its delivery history is removed.",
+                    "Subscribing again gives a new signing secret.",
+                ],
+            ))  # fmt: skip
         await webhooks.delete_subscription(database(request), current_business(request), webhook_id)
         return Redirect("/admin/setup/webhooks", status_code=303)
 

@@ -15,6 +15,7 @@ from booking.api.state import database, now, outbound_allow_private
 from booking.errors import BookingError
 from booking.services import calendar_connections
 from booking.services.calendar_sync import SyncSettings, sync_now
+from booking.web.confirm import Confirmation, confirmation_page, is_confirmed
 from booking.web.forms import errors_of, parse, read_form
 from booking.web.session import current_business, require_owner
 from booking.web.setup_staff import member_page, member_path
@@ -83,8 +84,22 @@ class CalendarSetup(Controller):
     @post("/{connection_id:int}/delete")
     async def remove(
         self, request: Request[Any, Any, Any], staff_id: int, connection_id: int
-    ) -> Response[Any]:
-        """Disconnect: its busy times stop counting."""
+    ) -> Template | Response[Any]:
+        """Disconnect, after asking (`web.confirm`): its busy times stop counting."""
+        if not await is_confirmed(request):
+            found = await calendar_connections.get_connection(
+                database(request), current_business(request), staff_id, connection_id
+            )
+            back = member_path(staff_id) + "#calendars"
+            return confirmation_page(request, Confirmation(
+                question=f"Remove the calendar {found.name or found.url}?",
+                action=f"{member_path(staff_id)}/calendars/{connection_id}/delete",
+                button="Remove it", back=back, keep="Keep it",
+                consequences=[
+                    "Its busy times stop counting: callers may be offered those times.",
+                    "Its stored password, if any, is deleted; connecting it again needs it.",
+                ],
+            ))  # fmt: skip
         await calendar_connections.delete_connection(
             database(request), current_business(request), staff_id, connection_id
         )

@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 
 from booking.api.admin_schemas import ClosureIn
 from booking.api.state import database, now
-from booking.errors import BookingError
+from booking.errors import BookingError, NotFound
 from booking.services import businesses
 from booking.services.stranding import StrandedAppointment, WouldStrand
+from booking.web.confirm import Confirmation, confirmation_page, is_confirmed
 from booking.web.forms import FieldErrors, errors_of, parse, read_form
 from booking.web.render import page
 from booking.web.session import current_business, require_owner
@@ -54,7 +55,24 @@ class ClosureSetup(Controller):
         return Redirect("/admin/setup/closures", status_code=303)
 
     @post("/{closure_id:int}/delete", guards=[require_owner])
-    async def reopen(self, request: Request[Any, Any, Any], closure_id: int) -> Response[Any]:
+    async def reopen(
+        self, request: Request[Any, Any, Any], closure_id: int
+    ) -> Template | Response[Any]:
+        """Remove a closure after asking (`web.confirm`): its days are offered again."""
+        if not await is_confirmed(request):
+            found = await businesses.list_closures(database(request), current_business(request))
+            closure = next((c for c in found if c.id == closure_id), None)
+            if closure is None:
+                raise NotFound("closure", closure_id)
+            days = closure.starts_on.strftime("%a %-d %b %Y")
+            if closure.ends_on != closure.starts_on:
+                days += " to " + closure.ends_on.strftime("%a %-d %b %Y")
+            return confirmation_page(request, Confirmation(
+                question=f"Open again on {days}?",
+                action=f"/admin/setup/closures/{closure_id}/delete",
+                button="Remove the closure", back="/admin/setup/closures", keep="Stay closed",
+                consequences=["Those days are offered to callers again, by each person's hours."],
+            ))  # fmt: skip
         await businesses.delete_closure(database(request), current_business(request), closure_id)
         return Redirect("/admin/setup/closures", status_code=303)
 

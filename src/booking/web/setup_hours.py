@@ -11,10 +11,11 @@ from litestar import Controller, Request, Response, post
 from litestar.response import Redirect, Template
 
 from booking.api.state import database, now
-from booking.errors import BookingError, InvalidInput
+from booking.errors import BookingError, InvalidInput, NotFound
 from booking.services import staff
 from booking.services.localtime import parse_date
 from booking.services.stranding import StrandedAppointment, WouldStrand
+from booking.web.confirm import Confirmation, confirmation_page, is_confirmed
 from booking.web.forms import FieldErrors, errors_of, read_form
 from booking.web.hours_form import (
     override_rows,
@@ -94,7 +95,22 @@ class HoursSetup(Controller):
     @post("/overrides/{on_date:str}/delete")
     async def remove_override(
         self, request: Request[Any, Any, Any], staff_id: int, on_date: str
-    ) -> Response[Any]:
+    ) -> Template | Response[Any]:
+        """Remove a day's change after asking (`web.confirm`): the weekly hours apply again."""
         day = parse_date(on_date, "date")
+        if not await is_confirmed(request):
+            found = await staff.list_overrides(
+                database(request), current_business(request), staff_id, day
+            )
+            if all(o.on_date != day for o in found):
+                raise NotFound("override", day.isoformat())
+            shown = day.strftime("%a %-d %b %Y")
+            return confirmation_page(request, Confirmation(
+                question=f"Remove the change on {shown}?",
+                action=f"{member_path(staff_id)}/overrides/{day.isoformat()}/delete",
+                button="Remove the change", back=member_path(staff_id) + "#overrides",
+                keep="Keep it",
+                consequences=["That day follows the weekly hours again."],
+            ))  # fmt: skip
         await staff.delete_override(database(request), current_business(request), staff_id, day)
         return Redirect(member_path(staff_id) + "#overrides", status_code=303)

@@ -21,6 +21,7 @@ from booking.services import availability, calendar_connections, staff
 from booking.services.businesses import get_business
 from booking.services.staff import StaffInfo
 from booking.services.stranding import StrandedAppointment, WouldStrand
+from booking.web.confirm import Confirmation, confirmation_page, is_confirmed
 from booking.web.forms import FieldErrors, errors_of, parse, read_form_lists
 from booking.web.hours_form import Rows, intervals_text, override_rows, week_rows
 from booking.web.listing import optional_date, when
@@ -102,8 +103,21 @@ class StaffSetup(Controller):
         return Redirect(member_path(staff_id) + "?saved=details", status_code=303)
 
     @post("/{staff_id:int}/calendar-feed")
-    async def new_feed_link(self, request: Request[Any, Any, Any], staff_id: int) -> Response[Any]:
-        """A new secret for the feed: the old link stops working (as POST on the API)."""
+    async def new_feed_link(
+        self, request: Request[Any, Any, Any], staff_id: int
+    ) -> Template | Response[Any]:
+        """A new secret for the feed: the old link stops working (as POST on the API); asks
+        first (`web.confirm`)."""
+        if not await is_confirmed(request):
+            member = await staff.get_staff(database(request), current_business(request), staff_id)
+            return confirmation_page(request, Confirmation(
+                question=f"Make a new calendar feed link for {member.name}?",
+                action=f"{member_path(staff_id)}/calendar-feed",
+                button="Make a new link", back=member_path(staff_id) + "#feed",
+                keep="Keep the current link",
+                consequences=["Calendars subscribed to the current link stop updating until "
+                              "they are given the new one."],
+            ))  # fmt: skip
         await staff.rotate_calendar_key(database(request), current_business(request), staff_id)
         return Redirect(member_path(staff_id) + "?saved=feed#feed", status_code=303)
 
