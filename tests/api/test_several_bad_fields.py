@@ -94,3 +94,18 @@ async def test_a_bad_address_is_told_with_the_missing_login(
         headers=auth,
     )
     assert fields_of(answer) == {"url", "password"}
+
+
+async def test_business_settings_with_two_bad_numbers_are_told_both(
+    client: httpx.AsyncClient, auth: dict[str, str], db: Database, shop: Shop
+) -> None:
+    """PATCH /api/business with a bad transfer number and a bad list of line numbers names
+    both fields, and a good name sent with them is not stored."""
+    answer = await client.patch(
+        "/api/business/",
+        json={"name": "Renamed", "transfer_number": "not a phone", "numbers": ["12"]},
+        headers=auth,
+    )
+    assert fields_of(answer) == {"transfer_number", "numbers"}
+    settings = await client.get("/api/business/", headers=auth)
+    assert settings.json()["name"] != "Renamed"

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.config import validate_timezone
 from booking.db import Database
-from booking.errors import Conflict, InvalidInput, NotFound
+from booking.errors import Conflict, FieldChecks, InvalidInput, NotFound
 from booking.models import Appointment, AppointmentStatus, Business, BusinessNumber, Closure
 from booking.services.integrity import is_overlap
 from booking.services.localtime import wall_to_instant
@@ -286,43 +286,48 @@ async def update_business(
     async with db.write() as session:
         business = await load_business(session, business_id)
         region = str(changes.get("default_region") or business.default_region).upper()
+        checks = FieldChecks()  # every refused setting is named, not only the first
         for field, value in changes.items():
-            if field == "name":
-                if not str(value or "").strip():
-                    raise InvalidInput("name", "must not be empty")
-                business.name = str(value).strip()
-            elif field == "timezone":
-                try:
-                    new_zone = validate_timezone(str(value))
-                except ValueError as exc:
-                    raise InvalidInput("timezone", str(exc)) from None
-                if str(value) != business.timezone:
-                    await move_to_zone(
-                        session, business, new_zone, appointments_keep, now or datetime.now(UTC)
+            with checks.field():
+                if field == "name":
+                    if not str(value or "").strip():
+                        raise InvalidInput("name", "must not be empty")
+                    business.name = str(value).strip()
+                elif field == "timezone":
+                    try:
+                        new_zone = validate_timezone(str(value))
+                    except ValueError as exc:
+                        raise InvalidInput("timezone", str(exc)) from None
+                    if str(value) != business.timezone:
+                        await move_to_zone(
+                            session, business, new_zone, appointments_keep, now or datetime.now(UTC)
+                        )
+                    business.timezone = str(value)
+                elif field == "default_region":
+                    if not is_region(str(value)):
+                        raise InvalidInput(
+                            "default_region", f"{value!r} is not a region code like US"
+                        )
+                    business.default_region = region
+                elif field == "transfer_number":
+                    business.transfer_number = (
+                        normalize_phone(str(value), region, "transfer_number") if value else None
                     )
-                business.timezone = str(value)
-            elif field == "default_region":
-                if not is_region(str(value)):
-                    raise InvalidInput("default_region", f"{value!r} is not a region code like US")
-                business.default_region = region
-            elif field == "transfer_number":
-                business.transfer_number = (
-                    normalize_phone(str(value), region, "transfer_number") if value else None
-                )
-            elif field == "sms_number":
-                business.sms_number = (
-                    normalize_phone(str(value), region, "sms_number") if value else None
-                )
-            elif field == "numbers":
-                wanted = [normalize_phone(str(n), region, "numbers") for n in value or []]  # type: ignore[attr-defined]
-                await _replace_numbers(session, business, wanted)
-            elif field in _LIMITS:
-                low, high = _LIMITS[field]
-                if not isinstance(value, int) or not low <= value <= high:
-                    raise InvalidInput(field, f"must be a whole number from {low} to {high}")
-                setattr(business, field, value)
-            else:
-                raise InvalidInput(field, "is not a business setting")
+                elif field == "sms_number":
+                    business.sms_number = (
+                        normalize_phone(str(value), region, "sms_number") if value else None
+                    )
+                elif field == "numbers":
+                    wanted = [normalize_phone(str(n), region, "numbers") for n in value or []]  # type: ignore[attr-defined]
+                    await _replace_numbers(session, business, wanted)
+                elif field in _LIMITS:
+                    low, high = _LIMITS[field]
+                    if not isinstance(value, int) or not low <= value <= high:
+                        raise InvalidInput(field, f"must be a whole number from {low} to {high}")
+                    setattr(business, field, value)
+                else:
+                    raise InvalidInput(field, "is not a business setting")
+        checks.raise_any()
         await session.flush()
         if "timezone" in changes:
             await settle_stranded(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from booking.db import Database
-from booking.errors import InvalidInput, NotFound
+from booking.errors import FieldChecks, InvalidInput, NotFound
 from booking.models import Service
 from booking.services.businesses import load_business
 
@@ -47,16 +47,19 @@ async def create_service(
     currency: str | None = None,
     description: str = "",
 ) -> int:
-    price_minor, currency = check_price(price_minor, currency)
+    checks = FieldChecks()  # every refused field is named, not only the first
+    with checks.field():
+        price_minor, currency = check_price(price_minor, currency)
     description = " ".join(description.split())
     if len(description) > 500:
-        raise InvalidInput("description", "must be at most 500 characters")
+        checks.refuse("description", "must be at most 500 characters")
     if not name.strip():
-        raise InvalidInput("name", "must not be empty")
+        checks.refuse("name", "must not be empty")
     if not 5 <= duration_minutes <= 720:
-        raise InvalidInput("duration_minutes", "must be between 5 and 720")
+        checks.refuse("duration_minutes", "must be between 5 and 720")
     if not 0 <= buffer_minutes <= 240:
-        raise InvalidInput("buffer_minutes", "must be between 0 and 240")
+        checks.refuse("buffer_minutes", "must be between 0 and 240")
+    checks.raise_any()
     async with db.write() as session:
         await load_business(session, business_id)
         service = Service(
@@ -122,29 +125,32 @@ async def update_service(
         service = await session.get(Service, service_id)
         if service is None or service.business_id != business_id:
             raise NotFound("service", service_id)
+        checks = FieldChecks()
         if name is not None:
             if not name.strip():
-                raise InvalidInput("name", "must not be empty")
+                checks.refuse("name", "must not be empty")
             service.name = name.strip()
         if duration_minutes is not None:
             if not 5 <= duration_minutes <= 720:
-                raise InvalidInput("duration_minutes", "must be between 5 and 720")
+                checks.refuse("duration_minutes", "must be between 5 and 720")
             service.duration_minutes = duration_minutes
         if buffer_minutes is not None:
             if not 0 <= buffer_minutes <= 240:
-                raise InvalidInput("buffer_minutes", "must be between 0 and 240")
+                checks.refuse("buffer_minutes", "must be between 0 and 240")
             service.buffer_minutes = buffer_minutes
         if active is not None:
             service.active = active
         if price_minor is not None or currency is not None:
-            service.price_minor, service.currency = check_price(
-                price_minor if price_minor is not None else service.price_minor,
-                currency if currency is not None else service.currency,
-            )
+            with checks.field():
+                service.price_minor, service.currency = check_price(
+                    price_minor if price_minor is not None else service.price_minor,
+                    currency if currency is not None else service.currency,
+                )
         if description is not None:
             text = " ".join(description.split())
             if len(text) > 500:
-                raise InvalidInput("description", "must be at most 500 characters")
+                checks.refuse("description", "must be at most 500 characters")
             service.description = text
+        checks.raise_any()  # before the flush: a refused change writes nothing
         await session.flush()
         return _service_info(service)
