@@ -248,7 +248,10 @@ async def test_closures_are_listed_with_days_in_words(
     )  # fmt: skip
     assert saved.status_code == 303
     page = await client.get("/admin/setup/closures")
-    assert "<td>Thu 24 Dec 2026</td><td>Fri 25 Dec 2026</td><td>Christmas</td>" in page.text
+    assert (
+        '<td data-label="From">Thu 24 Dec 2026</td><td data-label="To">Fri 25 Dec 2026</td>'
+        '<td data-label="Why">Christmas</td>'
+    ) in page.text
 
 
 async def test_a_day_a_staff_member_does_not_work_says_so(
