@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from booking.services.admin_sessions import SignedIn
 from booking.services.phones import readable_phone
+from booking.web.failures import plain_failure
 from booking.web.nav import NavEntry
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -90,6 +91,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     environment.filters["hm"] = local_time
     environment.filters["place"] = place
     environment.filters["phone"] = readable_phone  # E.164 as a person writes it
+    environment.filters["failure"] = plain_failure  # a delivery's stored error, in words
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
