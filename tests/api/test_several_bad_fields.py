@@ -109,3 +109,39 @@ async def test_business_settings_with_two_bad_numbers_are_told_both(
     assert fields_of(answer) == {"transfer_number", "numbers"}
     settings = await client.get("/api/business/", headers=auth)
     assert settings.json()["name"] != "Renamed"
+
+
+async def test_weekly_hours_overlapping_on_two_days_are_told_both(
+    client: httpx.AsyncClient, auth: dict[str, str], shop: Shop
+) -> None:
+    """PUT /api/staff/{id}/hours with overlapping intervals on Monday and on Tuesday names
+    both days, and the hours stay as they were."""
+    hours = f"/api/staff/{shop.sam}/hours"
+    before = (await client.get(hours, headers=auth)).json()
+    overlapping = [
+        {"opens_at": "09:00", "closes_at": "12:00"},
+        {"opens_at": "11:00", "closes_at": "14:00"},
+    ]
+    answer = await client.put(
+        hours,
+        json={"days": [{"weekday": "monday", "intervals": overlapping},
+                       {"weekday": "tuesday", "intervals": overlapping}]},
+        headers=auth,
+    )  # fmt: skip
+    assert fields_of(answer) == {"hours.0", "hours.1"}
+    assert (await client.get(hours, headers=auth)).json() == before
+
+
+async def test_a_service_with_a_bad_length_and_a_bad_pause_is_told_both(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """POST /api/services with a too-short duration and a too-long buffer names both fields,
+    and no service is added."""
+    before = (await client.get("/api/services/", headers=auth)).json()
+    answer = await client.post(
+        "/api/services/",
+        json={"name": "Quick look", "duration_minutes": 1, "buffer_minutes": 999},
+        headers=auth,
+    )
+    assert fields_of(answer) == {"duration_minutes", "buffer_minutes"}
+    assert (await client.get("/api/services/", headers=auth)).json() == before

@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 
 from booking.db import Database
-from booking.services import calendar_connections, customers
+from booking.services import calendar_connections, customers, staff
 from tests.factories import Shop
 from tests.web.conftest import signed_in_client
+from tests.web.test_setup_schedule import week
 
 
 async def test_a_customer_edit_with_a_bad_email_and_a_bad_phone_shows_both(
@@ -42,3 +43,21 @@ async def test_a_caldav_account_without_any_login_shows_both_fields(
     assert 'id="e-username">a CalDAV account needs the user name' in refused.text
     assert 'id="e-password">a CalDAV account needs the (app) password' in refused.text
     assert await calendar_connections.list_connections(db, shop.business_id, shop.sam) == []
+
+
+async def test_weekly_hours_overlapping_on_two_days_show_both_days(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """Overlapping intervals on Monday and on Friday are each shown beside their own day,
+    with 422, and the stored hours stay as they were."""
+    before = await staff.get_staff(db, shop.business_id, shop.sam)
+    client, csrf = await signed_in_client(web_client, shop.token)
+    overlapping = [("09:00", "13:00"), ("12:00", "17:00")]
+    refused = await client.post(
+        f"/admin/setup/staff/{shop.sam}/hours",
+        data={"_csrf_token": csrf, **week(monday=overlapping, friday=overlapping)},
+    )
+    assert refused.status_code == 422
+    assert 'id="e-monday">intervals overlap' in refused.text
+    assert 'id="e-friday">intervals overlap' in refused.text
+    assert await staff.get_staff(db, shop.business_id, shop.sam) == before

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.db import Database
-from booking.errors import InvalidInput, NotFound
+from booking.errors import FieldChecks, InvalidInput, NotFound
 from booking.models import DateOverride, Service, Staff, WeeklyHours
 from booking.services.businesses import load_business
 from booking.services.catalogue import (
@@ -95,8 +95,12 @@ async def create_staff(
     weekly_hours: Mapping[int, Sequence[Interval]] | None = None,
     service_ids: Sequence[int] = (),
 ) -> StaffInfo:
+    checks = FieldChecks()  # the name and every day of the hours, named together
     if not name.strip():
-        raise InvalidInput("name", "must not be empty")
+        checks.refuse("name", "must not be empty")
+    with checks.field():
+        checked_hours(weekly_hours or {})
+    checks.raise_any()
     async with db.write() as session:
         await load_business(session, business_id)
         staff = Staff(
@@ -128,15 +132,26 @@ async def _load_services(
     return services
 
 
+def checked_hours(weekly_hours: Mapping[int, Sequence[Interval]]) -> dict[int, list[Interval]]:
+    """Each weekday's intervals sorted and checked; every bad day is named in one error."""
+    checks = FieldChecks()
+    checked: dict[int, list[Interval]] = {}
+    for weekday, intervals in sorted(weekly_hours.items()):
+        with checks.field():
+            if not 0 <= weekday <= 6:
+                raise InvalidInput("weekday", "must be 0 (Monday) to 6 (Sunday)")
+            checked[weekday] = validate_intervals(intervals, f"hours.{weekday}")
+    checks.raise_any()
+    return checked
+
+
 async def _replace_hours(
     session: AsyncSession, staff: Staff, weekly_hours: Mapping[int, Sequence[Interval]]
 ) -> None:
-    for weekday in weekly_hours:
-        if not 0 <= weekday <= 6:
-            raise InvalidInput("weekday", "must be 0 (Monday) to 6 (Sunday)")
+    checked = checked_hours(weekly_hours)
     await session.execute(delete(WeeklyHours).where(WeeklyHours.staff_id == staff.id))
-    for weekday, intervals in sorted(weekly_hours.items()):
-        for opens, closes in validate_intervals(intervals, f"hours.{weekday}"):
+    for weekday, intervals in checked.items():
+        for opens, closes in intervals:
             session.add(
                 WeeklyHours(staff_id=staff.id, weekday=weekday, opens_at=opens, closes_at=closes)
             )

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from booking.api.admin_schemas import WEEKDAYS, HoursIn, OverrideIn
-from booking.errors import InvalidInput
+from booking.errors import InvalidFields, InvalidInput
 from booking.web.forms import in_words
 
 Interval = tuple[time, time]
@@ -139,11 +139,17 @@ def read_week(form: Mapping[str, str]) -> ReadHours:
 
 
 def week_error(exc: InvalidInput) -> dict[str, str]:
-    """A service's refusal of the hours (`hours.0`: Monday's intervals overlap) by form field."""
-    _, _, weekday = exc.field.partition(".")
-    if weekday.isdigit() and int(weekday) < len(WEEKDAYS):
-        return {WEEKDAYS[int(weekday)]: in_words(exc.reason)}
-    return {"hours": in_words(exc.reason)}
+    """A service's refusal of the hours (`hours.0`: Monday's intervals overlap) by form field;
+    several refused days are each shown beside their own row."""
+    problems = exc.problems if isinstance(exc, InvalidFields) else [(exc.field, exc.reason)]
+    errors: dict[str, str] = {}
+    for name, reason in problems:
+        _, _, weekday = name.partition(".")
+        if weekday.isdigit() and int(weekday) < len(WEEKDAYS):
+            errors.setdefault(WEEKDAYS[int(weekday)], in_words(reason))
+        else:
+            errors.setdefault("hours", in_words(reason))
+    return errors
 
 
 OVERRIDE = "override"
