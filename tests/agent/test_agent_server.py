@@ -36,7 +36,7 @@ async def test_fake_job_runs_beside_http_and_drains_on_stop(database_url, db, sh
         database_url=database_url,
         livekit_url="ws://127.0.0.1:1",
         livekit_api_key="key",
-        livekit_api_secret="secret",
+        livekit_api_secret="a-test-secret-long-enough-for-hs256-keys",
         google_api_key="dummy",
         gemini_base_url=model.base_url if live else None,
         agent_health_port=0,
