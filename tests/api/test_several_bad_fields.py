@@ -145,3 +145,12 @@ async def test_a_service_with_a_bad_length_and_a_bad_pause_is_told_both(
     )
     assert fields_of(answer) == {"duration_minutes", "buffer_minutes"}
     assert (await client.get("/api/services/", headers=auth)).json() == before
+
+
+async def test_a_new_customer_with_no_name_and_a_bad_phone_is_told_both(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """POST /api/customers with a blank name and a bad phone names both fields (the blank
+    name is not refused alone before the phone is looked at)."""
+    answer = await client.post("/api/customers/", json={"phone": "12", "name": "   "}, headers=auth)
+    assert fields_of(answer) == {"name", "phone"}

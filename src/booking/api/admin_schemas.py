@@ -350,7 +350,7 @@ class FaqOut(BaseModel):
 
 
 class CustomerUpdate(Body):
-    name: Name | None = None
+    name: Label | None = None  # an empty name is refused by the service, with the others
     phone: Phone | None = None
     email: Email = None
     notes: Annotated[str, Field(max_length=2000)] | None = None

@@ -103,7 +103,7 @@ class CustomerLookup(Body):
 class CustomerCreate(Body):
     business_id: BusinessId = None
     phone: Annotated[str, Field(min_length=1, max_length=40)]
-    name: Name
+    name: Label  # an empty name is refused by the service, with the phone and email
     email: Email = None
     notes: Annotated[str, Field(max_length=2000)] = ""
     # Yes to confirmations and reminders by email (sent only with an email address).

@@ -177,21 +177,27 @@ async def create_business(
     is_demo: bool = False,
 ) -> BusinessInfo:
     """Create a business; every field is validated and a bad one is named."""
+    checks = FieldChecks()  # every bad field is named together
     if not name.strip():
-        raise InvalidInput("name", "must not be empty")
+        checks.refuse("name", "must not be empty")
     try:
         validate_timezone(timezone)
     except ValueError as exc:
-        raise InvalidInput("timezone", str(exc)) from None
-    if not is_region(region):
-        raise InvalidInput("region", f"{region!r} is not a two-letter region code like US or GB")
+        checks.refuse("timezone", str(exc))
     if not 5 <= slot_step_minutes <= 240:
-        raise InvalidInput("slot_step_minutes", "must be between 5 and 240")
-    region = region.upper()
-    e164 = [normalize_phone(n, region, "numbers") for n in numbers or []]
-    transfer = (
-        normalize_phone(transfer_number, region, "transfer_number") if transfer_number else None
-    )
+        checks.refuse("slot_step_minutes", "must be between 5 and 240")
+    e164: list[str] = []
+    transfer = None
+    if not is_region(region):  # the numbers are read in the region: not checked without one
+        checks.refuse("region", f"{region!r} is not a two-letter region code like US or GB")
+    else:
+        region = region.upper()
+        with checks.field():
+            e164 = [normalize_phone(n, region, "numbers") for n in numbers or []]
+        with checks.field():
+            if transfer_number:
+                transfer = normalize_phone(transfer_number, region, "transfer_number")
+    checks.raise_any()
     async with db.write() as session:
         business = Business(
             name=name.strip(),
