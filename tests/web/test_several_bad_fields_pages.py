@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 
 from booking.db import Database
-from booking.services import calendar_connections, customers, staff
+from booking.services import businesses, calendar_connections, customers, staff
 from tests.factories import Shop
-from tests.web.conftest import signed_in_client
+from tests.web.conftest import csrf_of, signed_in_client
+from tests.web.test_setup_business import form_of
 from tests.web.test_setup_schedule import week
 
 
@@ -61,3 +62,21 @@ async def test_weekly_hours_overlapping_on_two_days_show_both_days(
     assert 'id="e-monday">intervals overlap' in refused.text
     assert 'id="e-friday">intervals overlap' in refused.text
     assert await staff.get_staff(db, shop.business_id, shop.sam) == before
+
+
+async def test_business_settings_with_two_bad_numbers_show_both(
+    web_client: httpx.AsyncClient, db: Database, shop: Shop
+) -> None:
+    """A transfer number and a texting number that are not phone numbers are each shown
+    beside their field with 422, and the business's name sent with them is not stored."""
+    client, _ = await signed_in_client(web_client, shop.token)
+    shown = await client.get("/admin/setup/business")
+    values = form_of(shown.text)
+    refused = await client.post(
+        "/admin/setup/business",
+        data={**values, "_csrf_token": csrf_of(shown.text), "name": "Renamed",
+              "transfer_number": "not a phone", "sms_number": "12"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert 'id="e-transfer_number">' in refused.text and 'id="e-sms_number">' in refused.text
+    assert (await businesses.get_business(db, shop.business_id)).name != "Renamed"
