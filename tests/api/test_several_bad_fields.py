@@ -154,3 +154,20 @@ async def test_a_new_customer_with_no_name_and_a_bad_phone_is_told_both(
     name is not refused alone before the phone is looked at)."""
     answer = await client.post("/api/customers/", json={"phone": "12", "name": "   "}, headers=auth)
     assert fields_of(answer) == {"name", "phone"}
+
+
+async def test_a_calendar_change_emptying_two_fields_is_told_both(
+    local_api: httpx.AsyncClient, auth: dict[str, str], shop: Shop
+) -> None:
+    """PATCH of a connection with a null address and a null on/off switch names both fields,
+    and the connection keeps its address."""
+    calendars = f"/api/staff/{shop.sam}/calendars"
+    made = await local_api.post(
+        calendars, json={"kind": "ics", "url": "https://93.184.215.14/a.ics"}, headers=auth
+    )
+    assert made.status_code == 201, made.text
+    connection = f"{calendars}/{made.json()['id']}"
+    answer = await local_api.patch(connection, json={"url": None, "active": None}, headers=auth)
+    assert fields_of(answer) == {"url", "active"}
+    kept = await local_api.get(connection, headers=auth)
+    assert kept.json()["active"] is True

@@ -197,21 +197,22 @@ async def update_connection(
     async with db.write() as session:
         row = await _load(session, business_id, staff_id, connection_id)
         for name, value in changes.items():
-            if name not in _FIELDS:
-                raise InvalidInput(name, "unknown field")
-            if name in ("kind", "url") and value is None:
-                raise InvalidInput(name, "must not be empty")
-            if name == "kind":
-                value = CalendarKind(value)
-            elif name in ("username", "password", "write_calendar"):
-                value = value or None
-            elif name == "read_calendars":
-                value = list(value or [])
-            elif name == "name":
-                value = value or ""
-            elif name == "active" and value is None:
-                raise InvalidInput("active", "must be true or false")
-            setattr(row, name, value)
+            with checks.field():
+                if name not in _FIELDS:
+                    raise InvalidInput(name, "unknown field")
+                if name in ("kind", "url") and value is None:
+                    raise InvalidInput(name, "must not be empty")
+                if name == "kind":
+                    value = CalendarKind(value)
+                elif name in ("username", "password", "write_calendar"):
+                    value = value or None
+                elif name == "read_calendars":
+                    value = list(value or [])
+                elif name == "name":
+                    value = value or ""
+                elif name == "active" and value is None:
+                    raise InvalidInput("active", "must be true or false")
+                setattr(row, name, value)
         _check(row, checks)
         checks.raise_any()
         if _SOURCE_FIELDS & set(changes) or changes.get("active") is True:
