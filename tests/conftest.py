@@ -150,6 +150,37 @@ async def shop(db: Database) -> Shop:
     return await make_shop(db)
 
 
+@pytest.fixture
+async def local_client(db: Database) -> AsyncIterator[Any]:
+    """The app as `booking serve` makes it with OUTBOUND_ALLOW_PRIVATE on, through httpx: the
+    test's calendar feeds and webhook receivers are local servers."""
+    import httpx
+
+    from booking.api.app import create_app
+    from booking.services.calendar_sync import SyncSettings
+
+    app = create_app(
+        db,
+        clock=lambda: NOW,
+        outbound_allow_private=True,
+        calendar_sync=SyncSettings(timeout_seconds=2.0, allow_private=True),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def feed() -> Iterator[Any]:
+    """A local ICS feed serving a Google-style calendar (`tests/calendars/feeds.py`)."""
+    from tests.calendars.feeds import GOOGLE_FEED
+    from tests.calendars.ics_server import IcsServer
+
+    with IcsServer.start() as server:
+        server.body = GOOGLE_FEED
+        yield server
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """One line per reason a test was skipped (pytest's own lists each test's location)."""
     reasons: dict[str, int] = {}

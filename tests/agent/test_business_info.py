@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from booking.services import businesses, knowledge, staff
+from booking.services import closures, knowledge, staff
 from tests.agent.scripted import tool
 
 SATURDAY = date(2026, 12, 5)
@@ -29,7 +29,7 @@ async def test_hours_of_a_day_with_a_lunch_break(db, shop, phone):
 
 async def test_hours_of_a_holiday_closure(db, shop, phone):
     """A closure that day: closed, with its reason."""
-    await businesses.create_closure(db, shop.business_id, SATURDAY, SATURDAY, "Staff party")
+    await closures.create_closure(db, shop.business_id, SATURDAY, SATURDAY, "Staff party")
     call = await phone()
     said = await ask(call, topic="hours", date=SATURDAY.isoformat())
     assert said == "Saturday the 5th of December: closed (Staff party)."

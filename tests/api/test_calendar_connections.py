@@ -4,19 +4,14 @@ each field checked with a problem naming it; the user name and password never sh
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from booking.api.app import create_app
-from booking.db import Database
-from booking.services.calendar_sync import SyncSettings
-from tests.calendars.feeds import GOOGLE_FEED, HTML_PAGE
+from tests.calendars.feeds import HTML_PAGE
 from tests.calendars.ics_server import IcsServer
-from tests.conftest import NOW
 from tests.factories import Shop
 
 PASSWORD = "s3cret-app-pass-91xq"
@@ -25,24 +20,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-async def api(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """The app as `booking serve` makes it with OUTBOUND_ALLOW_PRIVATE on: the feeds are local."""
-    app = create_app(
-        db,
-        clock=lambda: NOW,
-        outbound_allow_private=True,
-        calendar_sync=SyncSettings(timeout_seconds=2.0, allow_private=True),
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def feed() -> Iterator[IcsServer]:
-    with IcsServer.start() as server:
-        server.body = GOOGLE_FEED
-        yield server
+def api(local_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The app with OUTBOUND_ALLOW_PRIVATE on (`local_client`): the feeds are local."""
+    return local_client
 
 
 def base(shop: Shop) -> str:

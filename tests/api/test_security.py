@@ -14,7 +14,7 @@ from sqlalchemy import select
 from booking.api.app import create_app
 from booking.api.throttle import FailedAuthThrottle
 from booking.models import ApiToken, Base
-from booking.services import businesses, calls, staff, tokens, webhooks
+from booking.services import businesses, calls, closures, staff, tokens, webhooks
 from tests.conftest import NOW
 
 OPEN_PATHS = ("/api/staff/{staff_id:int}/calendar.ics",)
@@ -134,7 +134,7 @@ async def test_every_api_route_refuses_missing_revoked_and_foreign_tokens(db, sh
         headers=mine,
     )
     assert booked.status_code == 201, booked.text
-    closure = await businesses.create_closure(
+    closure = await closures.create_closure(
         db, shop.business_id, date(2026, 12, 24), date(2026, 12, 26), "A holiday"
     )
     await staff.add_override(db, shop.business_id, shop.sam, OVERRIDE_DAY, (), "A staff training")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from booking.api.app import create_app
-from booking.services import businesses, tokens, webhooks
+from booking.services import closures, tokens, webhooks
 from tests.api.test_security import snapshot
 from tests.conftest import NOW
 
@@ -61,7 +61,7 @@ async def test_staff_token_is_refused_every_owner_route(client, db, shop, auth):
     web-session and webhook route and on each change of the business's settings; nothing
     changes."""
     staff = bearer(await issue(client, auth, "front desk", "staff"))
-    closure = await businesses.create_closure(db, shop.business_id, NOW.date(), NOW.date(), "x")
+    closure = await closures.create_closure(db, shop.business_id, NOW.date(), NOW.date(), "x")
     hook = await webhooks.create_subscription(
         db, shop.business_id, "https://a-side.example/hook", ["appointment.booked"]
     )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from booking.errors import InvalidInput, NotFound, OutsideHours, SlotUnavailable
-from booking.services import appointments, availability, businesses, customers, staff
+from booking.services import appointments, availability, businesses, closures, customers, staff
 from tests.conftest import NOW
 from tests.factories import make_shop
 
@@ -111,7 +111,7 @@ async def test_business_closure_gives_no_slots(db, shop):
     """A closure of the whole business (inclusive dates) leaves nobody any slot on those days,
     overrides notwithstanding, while the day after is open as usual."""
     await staff.add_override(db, shop.business_id, shop.sam, TUESDAY, [(time(8), time(20))])
-    await businesses.add_closure(db, shop.business_id, TUESDAY, WEDNESDAY, "Holiday")
+    await closures.add_closure(db, shop.business_id, TUESDAY, WEDNESDAY, "Holiday")
     closed = await availability.find_slots(
         db, shop.business_id, start_date=TUESDAY, end_date=WEDNESDAY, now=NOW
     )

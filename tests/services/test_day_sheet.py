@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from booking.db import Database
-from booking.services import businesses, staff
+from booking.services import businesses, closures, staff
 from booking.services.appointments import BookingRequest, book
 from booking.services.day_sheet import day_sheets
 from tests.conftest import NOW
@@ -45,7 +45,7 @@ async def test_a_day_shows_hours_lunch_breaks_and_appointments(db: Database, sho
 async def test_closures_and_days_off_are_marked(db: Database, shop: Shop) -> None:
     """A closure marks the day closed with its reason (nobody works); a day-off override
     marks only that staff member's lane."""
-    await businesses.add_closure(
+    await closures.add_closure(
         db, shop.business_id, date(2026, 12, 24), date(2026, 12, 25), "Holidays"
     )
     await staff.add_override(db, shop.business_id, shop.sam, date(2026, 12, 8), [])

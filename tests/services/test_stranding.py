@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from booking import errors
 from booking.models import Appointment, AppointmentStatus, Closure, WebhookDelivery
-from booking.services import appointments, businesses, staff, webhooks
+from booking.services import appointments, businesses, closures, staff, webhooks
 from booking.services.businesses import ZoneChange
 from booking.services.stranding import OnStranded, WouldStrand
 from tests.conftest import NOW
@@ -45,7 +45,7 @@ async def status_of(db: Any, appointment_id: int) -> tuple[AppointmentStatus, bo
 
 
 CHANGES = {
-    "closure": lambda db, shop, **kw: businesses.create_closure(
+    "closure": lambda db, shop, **kw: closures.create_closure(
         db, shop.business_id, TUESDAY, TUESDAY, "Staff training", now=NOW, **kw
     ),
     "day off": lambda db, shop, **kw: staff.add_override(
@@ -117,7 +117,7 @@ async def test_a_change_that_strands_nothing_goes_through(db, shop):
     choice."""
     await book(db, shop, at=time(10))
     day = date(2026, 12, 24)
-    await businesses.create_closure(db, shop.business_id, day, day, now=NOW)
+    await closures.create_closure(db, shop.business_id, day, day, now=NOW)
     await staff.add_override(
         db, shop.business_id, shop.sam, TUESDAY, [(time(9), time(12))], now=NOW
     )
@@ -155,7 +155,7 @@ async def test_a_booking_racing_a_closure_is_never_stranded(db, shop):
     """A closure and a booking for that day, at once: either the booking is refused (the day
     is closed) or the closure is refused (it would strand the booking); never both made."""
     results = await asyncio.gather(
-        businesses.create_closure(db, shop.business_id, TUESDAY, TUESDAY, "Flood", now=NOW),
+        closures.create_closure(db, shop.business_id, TUESDAY, TUESDAY, "Flood", now=NOW),
         book(db, shop, at=time(11)),
         return_exceptions=True,
     )

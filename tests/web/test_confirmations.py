@@ -12,7 +12,7 @@ import httpx
 
 from booking.db import Database
 from booking.models.token import TokenRole
-from booking.services import businesses, calendar_connections, staff, tokens, webhooks
+from booking.services import calendar_connections, closures, staff, tokens, webhooks
 from tests.conftest import NOW
 from tests.factories import Shop
 from tests.web.conftest import csrf_of, signed_in_client
@@ -94,12 +94,12 @@ async def test_removing_a_closure_and_a_days_hours_asks_first(
 ) -> None:
     """Removing a closure asks "Open again on ...?", and a day's special hours "Remove the
     change on ...?"; each stays until confirmed."""
-    closure = await businesses.create_closure(db, shop.business_id, DAY, DAY, "Holiday", now=NOW)
+    closure = await closures.create_closure(db, shop.business_id, DAY, DAY, "Holiday", now=NOW)
     await staff.add_override(db, shop.business_id, shop.sam, DAY, reason="Training")
     client, csrf = await signed_in_client(web_client, shop.token)
 
     async def closed() -> bool:
-        return bool(await businesses.list_closures(db, shop.business_id))
+        return bool(await closures.list_closures(db, shop.business_id))
 
     async def changed() -> bool:
         return bool(await staff.list_overrides(db, shop.business_id, shop.sam, DAY))

@@ -8,46 +8,20 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
 from datetime import date, time
 
 import httpx
-import pytest
 
-from booking.api.app import create_app
 from booking.db import Database
 from booking.models import CalendarConnection
 from booking.services import calendar_connections
 from booking.services.appointment_queries import list_appointments
 from booking.services.appointments import BookingRequest, book
-from booking.services.calendar_sync import SyncSettings
 from booking.services.phones import readable_phone
-from tests.calendars.feeds import GOOGLE_FEED
 from tests.calendars.ics_server import IcsServer
 from tests.conftest import NOW
 from tests.factories import Shop
 from tests.web.conftest import signed_in_client
-
-
-@pytest.fixture
-async def local_client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with OUTBOUND_ALLOW_PRIVATE on, so the test's local feed may be read."""
-    app = create_app(
-        db,
-        clock=lambda: NOW,
-        outbound_allow_private=True,
-        calendar_sync=SyncSettings(timeout_seconds=2.0, allow_private=True),
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def feed() -> Iterator[IcsServer]:
-    with IcsServer.start() as server:
-        server.body = GOOGLE_FEED
-        yield server
 
 
 async def test_the_book_shows_busy_times_from_a_staff_members_calendar(

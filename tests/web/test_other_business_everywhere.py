@@ -15,9 +15,9 @@ from booking.db import Database
 from booking.models import AppointmentStatus
 from booking.services import (
     appointments,
-    businesses,
     calendar_connections,
     call_log,
+    closures,
     customers,
     staff,
     tokens,
@@ -55,7 +55,7 @@ async def test_another_business_ids_answer_404_on_every_page(
     assert booked is not None
     taken = await message(db, other, "Call me back")
     day = date(2026, 12, 24)
-    closure = await businesses.create_closure(db, other.business_id, day, day, "Theirs")
+    closure = await closures.create_closure(db, other.business_id, day, day, "Theirs")
     await staff.add_override(db, other.business_id, other.sam, OVERRIDE_DAY, now=NOW)
     [their_token] = await tokens.list_tokens(db, other.business_id)
     hook = await webhooks.create_subscription(
@@ -99,6 +99,6 @@ async def test_another_business_ids_answer_404_on_every_page(
     assert still.id == taken.id
     assert [h.id for h in await webhooks.list_subscriptions(db, other.business_id)] == [hook.id]
     assert len(await calendar_connections.list_connections(db, other.business_id, other.sam)) == 1
-    assert [c.id for c in await businesses.list_closures(db, other.business_id)] == [closure.id]
+    assert [c.id for c in await closures.list_closures(db, other.business_id)] == [closure.id]
     assert await tokens.identify(db, other.token) is not None
     assert (await staff.get_staff(db, other.business_id, other.alex)).name == "Alex"

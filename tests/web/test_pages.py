@@ -12,7 +12,7 @@ import httpx
 from booking.api.app import create_app
 from booking.db import Database
 from booking.models import AppointmentStatus
-from booking.services import appointments, businesses, customers, staff
+from booking.services import appointments, closures, customers, staff
 from booking.services.appointment_queries import list_appointments
 from booking.services.appointments import BookingRequest, book
 from booking.services.customer_directory import search_customers
@@ -307,7 +307,7 @@ async def test_the_page_draws_closures_and_the_clock_change(
 ) -> None:
     """A closed day says so, with its reason, and shades every lane; on the night the clocks
     go back the hour marks read 00:00, 01:00, 01:00, 02:00 (the repeated hour shown twice)."""
-    await businesses.add_closure(
+    await closures.add_closure(
         db, shop.business_id, date(2026, 12, 24), date(2026, 12, 25), "Holidays"
     )
     await staff.add_override(

@@ -11,7 +11,7 @@ import httpx
 
 from booking.db import Database
 from booking.models.token import TokenRole
-from booking.services import businesses, calls, tokens, webhooks
+from booking.services import businesses, calls, closures, tokens, webhooks
 from tests.factories import Shop, make_shop
 from tests.web.conftest import signed_in_client
 
@@ -48,7 +48,7 @@ async def test_a_staff_session_does_not_see_or_reach_owner_only_setup(
     )
     assert issued.status_code == 403
     assert (await businesses.get_business(db, shop.business_id)).name == "Test Salon"
-    assert await businesses.list_closures(db, shop.business_id) == []
+    assert await closures.list_closures(db, shop.business_id) == []
     assert [t.name for t in await tokens.list_tokens(db, shop.business_id)] == [
         "test", "front desk"
     ]  # fmt: skip

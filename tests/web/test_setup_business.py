@@ -10,7 +10,7 @@ import httpx
 
 from booking.db import Database
 from booking.models import Appointment, AppointmentStatus
-from booking.services import appointments, businesses, staff
+from booking.services import appointments, businesses, closures, staff
 from booking.services.appointments import BookingRequest
 from tests.conftest import NOW
 from tests.factories import Shop
@@ -72,10 +72,10 @@ async def test_a_closure_over_a_booking_is_refused_then_cancels_it_when_told(
     closing = {"_csrf_token": csrf, "starts_on": day.isoformat(), "reason": "Holiday"}
     refused = await client.post("/admin/setup/closures", data=closing)
     assert refused.status_code == 409 and "Wed 2 Dec 2026, 11:00" in refused.text
-    assert await businesses.list_closures(db, shop.business_id) == []
+    assert await closures.list_closures(db, shop.business_id) == []
     done = await client.post("/admin/setup/closures", data={**closing, "on_affected": "cancel"})
     assert done.status_code == 303
-    [closure] = await businesses.list_closures(db, shop.business_id)
+    [closure] = await closures.list_closures(db, shop.business_id)
     assert (closure.starts_on, closure.ends_on, closure.reason) == (day, day, "Holiday")
     async with db.read() as session:
         row = await session.get(Appointment, booked.id)
@@ -86,7 +86,7 @@ async def test_a_closure_over_a_booking_is_refused_then_cancels_it_when_told(
         f"/admin/setup/closures/{closure.id}/delete", data={"_csrf_token": csrf, "confirm": "yes"}
     )
     assert reopened.status_code == 303
-    assert await businesses.list_closures(db, shop.business_id) == []
+    assert await closures.list_closures(db, shop.business_id) == []
 
 
 async def test_a_closure_ending_before_it_starts_is_named(

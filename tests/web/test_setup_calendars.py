@@ -4,45 +4,18 @@ its busy day no longer offered, a failed sync's error shown, and removal."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import httpx
-import pytest
 
-from booking.api.app import create_app
 from booking.db import Database
 from booking.models.token import TokenRole
 from booking.services import calendar_connections, tokens
-from booking.services.calendar_sync import SyncSettings
-from tests.calendars.feeds import GOOGLE_FEED, HTML_PAGE
+from tests.calendars.feeds import HTML_PAGE
 from tests.calendars.ics_server import IcsServer
-from tests.conftest import NOW
 from tests.factories import Shop
 from tests.web.conftest import signed_in_client
 from tests.web.test_setup_schedule import free_times
 
 PASSWORD = "s3cret-app-pass-77zz"
-
-
-@pytest.fixture
-async def local_client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """The app as `booking serve` makes it with OUTBOUND_ALLOW_PRIVATE on: the feed is local."""
-    app = create_app(
-        db,
-        clock=lambda: NOW,
-        outbound_allow_private=True,
-        calendar_sync=SyncSettings(timeout_seconds=2.0, allow_private=True),
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def feed() -> Iterator[IcsServer]:
-    with IcsServer.start() as server:
-        server.body = GOOGLE_FEED
-        yield server
 
 
 async def test_an_ics_calendar_is_connected_synced_shown_and_removed(

@@ -9,7 +9,7 @@ from datetime import date
 import httpx
 
 from booking.db import Database
-from booking.services import businesses, calendar_connections, staff, tokens
+from booking.services import calendar_connections, closures, staff, tokens
 from tests.conftest import NOW
 from tests.factories import Shop, make_shop
 from tests.web.conftest import signed_in_client
@@ -21,7 +21,7 @@ async def test_another_business_ids_answer_not_found_and_change_nothing(
     """Reading or changing another business's rows through Setup answers 404 each time."""
     other = await make_shop(db, name="Other Salon", number="+12125550999")
     day = date(2026, 12, 24)
-    closure = await businesses.create_closure(db, other.business_id, day, day, "Theirs")
+    closure = await closures.create_closure(db, other.business_id, day, day, "Theirs")
     await staff.add_override(db, other.business_id, other.sam, date(2026, 12, 3), now=NOW)
     [their_token] = await tokens.list_tokens(db, other.business_id)
     connection = await calendar_connections.create_connection(
@@ -50,7 +50,7 @@ async def test_another_business_ids_answer_not_found_and_change_nothing(
             sent = {**form, **data, **confirmed}
             assert (await client.post(path, data=sent)).status_code == 404, path
     assert (await staff.get_service(db, other.business_id, other.colour)).name == "Colour"
-    assert [c.id for c in await businesses.list_closures(db, other.business_id)] == [closure.id]
+    assert [c.id for c in await closures.list_closures(db, other.business_id)] == [closure.id]
     assert await tokens.identify(db, other.token) is not None
     assert (await staff.get_staff(db, other.business_id, other.alex)).name == "Alex"
     assert len(await staff.list_overrides(db, other.business_id, other.sam)) == 1

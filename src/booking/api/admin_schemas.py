@@ -20,7 +20,8 @@ from booking.api.schemas import (
     TimeText,
 )
 from booking.config import validate_timezone
-from booking.services.businesses import LINE_LIMITS, BusinessInfo, ClosureInfo
+from booking.services.businesses import LINE_LIMITS, BusinessInfo
+from booking.services.closures import ClosureInfo
 from booking.services.phones import is_region
 from booking.services.staff import OverrideInfo, ServiceInfo, StaffInfo
 

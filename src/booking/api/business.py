@@ -13,7 +13,7 @@ from booking.api.auth import require_owner
 from booking.api.state import business_id, database, now
 from booking.api.stranded import OnAffected
 from booking.errors import InvalidInput
-from booking.services import businesses
+from booking.services import businesses, closures
 from booking.services.businesses import ZoneChange
 from booking.services.stranding import OnStranded
 
@@ -71,7 +71,7 @@ class BusinessController(Controller):
 
     @get("/closures", summary="Days the whole business is closed")
     async def closures(self, request: Request[Any, Any, Any]) -> list[ClosureOut]:
-        found = await businesses.list_closures(database(request), business_id(request))
+        found = await closures.list_closures(database(request), business_id(request))
         return [ClosureOut.of(c) for c in found]
 
     @post(
@@ -86,7 +86,7 @@ class BusinessController(Controller):
         data: ClosureIn,
         on_affected: OnAffected = OnStranded.REFUSE,
     ) -> ClosureOut:
-        closure = await businesses.create_closure(
+        closure = await closures.create_closure(
             database(request),
             business_id(request),
             data.starts_on,
@@ -101,4 +101,4 @@ class BusinessController(Controller):
         "/closures/{closure_id:int}", guards=[require_owner], summary="Reopen: remove a closure"
     )
     async def reopen(self, request: Request[Any, Any, Any], closure_id: int) -> None:
-        await businesses.delete_closure(database(request), business_id(request), closure_id)
+        await closures.delete_closure(database(request), business_id(request), closure_id)

@@ -3,6 +3,7 @@ offered: `/api/staff/{id}/calendars`. The user name and password go in and never
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -75,25 +76,7 @@ class CalendarOut(BaseModel):
 
     @classmethod
     def of(cls, info: ConnectionInfo) -> CalendarOut:
-        return cls(
-            id=info.id,
-            staff_id=info.staff_id,
-            kind=info.kind.value,
-            name=info.name,
-            url=info.url,
-            has_password=info.has_password,
-            read_calendars=info.read_calendars,
-            write_calendar=info.write_calendar,
-            active=info.active,
-            last_attempt_at=info.last_attempt_at,
-            last_synced_at=info.last_synced_at,
-            last_error=info.last_error,
-            failures=info.failures,
-            events_seen=info.events_seen,
-            busy_seen=info.busy_seen,
-            next_sync_at=info.next_sync_at,
-            created_at=info.created_at,
-        )
+        return cls(**{**asdict(info), "kind": info.kind.value})
 
 
 def _sync_settings(request: Request[Any, Any, Any]) -> SyncSettings:

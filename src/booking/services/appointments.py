@@ -8,13 +8,9 @@ The Python checks here give a precise error; the database constraint is the guar
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, func, insert, select
@@ -23,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import metrics
-from booking.db import Database, is_transient
+from booking.db import Database
 from booking.errors import (
     Conflict,
     InvalidInput,
@@ -32,7 +28,6 @@ from booking.errors import (
     SlotUnavailable,
     StaleIdempotencyKey,
     TooLateToCancel,
-    Unavailable,
 )
 from booking.models import (
     Appointment,
@@ -69,33 +64,9 @@ from booking.services.line_caps import check_caps
 from booking.services.localtime import require_instant
 from booking.services.schedule import Rules, StaffSchedule, fits_working_hours
 from booking.services.schedule_lock import hold_schedule
+from booking.services.write_retry import retry_when_aborted
 
 MAX_NOTES = 1000  # the column's length: longer text is a raw DataError on PostgreSQL
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-_ATTEMPTS = 4
-
-
-def _retry_when_aborted(write: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[_T]]:
-    """Run a write transaction again when the database aborted it to break a deadlock.
-
-    On PostgreSQL, concurrent bookings of overlapping times can deadlock in the exclusion
-    constraint (each waits for the other); the victim's next attempt sees the winner and gets a
-    precise answer (usually SlotUnavailable) instead of a raw error.
-    """
-
-    @functools.wraps(write)
-    async def attempt(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        for tries in range(1, _ATTEMPTS + 1):
-            try:
-                return await write(*args, **kwargs)
-            except Unavailable as exc:
-                if tries == _ATTEMPTS or not is_transient(exc):
-                    raise
-            await asyncio.sleep(random.uniform(0, 0.02 * tries))  # de-synchronise the retries
-        raise AssertionError("unreachable")
-
-    return attempt
 
 
 @dataclass(frozen=True)
@@ -237,7 +208,7 @@ def check_notes(request: BookingRequest) -> None:
         raise InvalidInput("notes", f"must be at most {MAX_NOTES} characters")
 
 
-@_retry_when_aborted
+@retry_when_aborted
 async def book(
     db: Database,
     request: BookingRequest,
@@ -348,7 +319,7 @@ async def book_in(
     return booked, True
 
 
-@_retry_when_aborted
+@retry_when_aborted
 async def move(
     db: Database,
     business_id: int,

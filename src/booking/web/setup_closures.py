@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from booking.api.admin_schemas import ClosureIn
 from booking.api.state import database, now
 from booking.errors import BookingError, NotFound
-from booking.services import businesses
+from booking.services import closures
 from booking.services.stranding import StrandedAppointment, WouldStrand
 from booking.web.confirm import Confirmation, confirmation_page, is_confirmed
 from booking.web.forms import FieldErrors, errors_of, parse, read_form
@@ -40,7 +40,7 @@ class ClosureSetup(Controller):
         affected: list[StrandedAppointment] = []
         if body is not None:
             try:
-                await businesses.create_closure(
+                await closures.create_closure(
                     database(request), current_business(request), body.starts_on,
                     body.ends_on or body.starts_on, body.reason,
                     on_affected=on_affected_of(form), now=now(request),
@@ -60,7 +60,7 @@ class ClosureSetup(Controller):
     ) -> Template | Response[Any]:
         """Remove a closure after asking (`web.confirm`): its days are offered again."""
         if not await is_confirmed(request):
-            found = await businesses.list_closures(database(request), current_business(request))
+            found = await closures.list_closures(database(request), current_business(request))
             closure = next((c for c in found if c.id == closure_id), None)
             if closure is None:
                 raise NotFound("closure", closure_id)
@@ -73,7 +73,7 @@ class ClosureSetup(Controller):
                 button="Remove the closure", back="/admin/setup/closures", keep="Stay closed",
                 consequences=["Those days are offered to callers again, by each person's hours."],
             ))  # fmt: skip
-        await businesses.delete_closure(database(request), current_business(request), closure_id)
+        await closures.delete_closure(database(request), current_business(request), closure_id)
         return Redirect("/admin/setup/closures", status_code=303)
 
 
@@ -85,7 +85,7 @@ async def _page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    found = await businesses.list_closures(database(request), current_business(request))
+    found = await closures.list_closures(database(request), current_business(request))
     return page(
         request, "setup_closures.html", status_code=status_code, title="Setup: closures",
         closures=found, values=values, errors=errors, **context,
